@@ -1,0 +1,277 @@
+"""Policies compiled for evaluation: every pattern prepared once.
+
+A :class:`CompiledStatement` holds ready-made predicates for its action,
+resource, principal and conditions. Nothing here parses JSON or builds a
+regular expression while a request is being decided, except for values that
+contain policy variables, whose compiled forms are cached by their text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
+
+from clearance.engine.decision import ConditionTrace, PolicyType, StatementRef
+from clearance.engine.request import Principal, PrincipalKind, Request
+from clearance.policy.conditions import Operator, parse_operator
+from clearance.policy.model import Condition, Effect, Policy, PrincipalBlock, Statement
+from clearance.policy.resource import compile_arn_pattern, compile_resource
+from clearance.policy.variables import Template, has_variables, parse_template
+from clearance.wildcard import Pieces, compile_wildcard
+
+__all__ = ["CompiledCondition", "CompiledPolicy", "CompiledStatement", "PrincipalMatch", "compile_policy"]
+
+
+class PrincipalMatch(IntEnum):
+    """How a Principal element names the caller, weakest first.
+
+    ``ACCOUNT`` names the caller's account: within the account that delegates
+    to identity policies. ``ROLE`` names the role a session was assumed from;
+    ``DIRECT`` names the caller itself (or everyone).
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+    """
+
+    NONE = 0
+    ACCOUNT = 1
+    ROLE = 2
+    DIRECT = 3
+
+
+class CompiledCondition:
+    __slots__ = ("condition", "key", "operator", "prepared", "templates")
+
+    def __init__(self, condition: Condition, variables: bool) -> None:
+        self.condition = condition
+        self.key = condition.key.lower()
+        self.operator: Operator | None = parse_operator(condition.operator)
+        templated = variables and any(has_variables(v) for v in condition.values)
+        self.templates: tuple[Template, ...] | None = (
+            tuple(parse_template(v) for v in condition.values) if templated else None
+        )
+        self.prepared: tuple[object, ...] = ()
+        if self.operator is not None and not templated:
+            prepare = self.operator.base.prepare
+            self.prepared = tuple(prepare(((v, True),)) for v in condition.values)
+
+    def test(self, request: Request) -> bool:
+        operator = self.operator
+        if operator is None:
+            return False
+        prepared = self.prepared if self.templates is None else self._resolve(request)
+        if prepared is None:
+            return False
+        return operator.evaluate(prepared, request.context.get(self.key))
+
+    def _resolve(self, request: Request) -> tuple[object, ...] | None:
+        """Prepare values with variables; an unresolvable variable voids the condition.
+
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
+        """
+        assert self.operator is not None and self.templates is not None
+        prepare = self.operator.base.prepare
+        out = []
+        for template in self.templates:
+            pieces = template.resolve(request.lookup)
+            if pieces is None:
+                return None
+            out.append(prepare(pieces))
+        return tuple(out)
+
+    def trace(self, request: Request) -> ConditionTrace:
+        return ConditionTrace(
+            self.condition.operator,
+            self.condition.key,
+            self.condition.values,
+            request.context.get(self.key),
+            self.test(request),
+        )
+
+
+ResourceTest = Callable[[Request], bool]
+
+
+class CompiledStatement:
+    __slots__ = (
+        "action_patterns",
+        "conditions",
+        "deny",
+        "matches_action",
+        "matches_principal",
+        "matches_resource",
+        "ref",
+        "statement",
+    )
+
+    def __init__(self, statement: Statement, ref: StatementRef, variables: bool) -> None:
+        self.statement = statement
+        self.ref = ref
+        self.deny = statement.effect is Effect.DENY
+        self.matches_action = _action_test(statement)
+        self.matches_resource: ResourceTest = _resource_test(statement, variables)
+        self.matches_principal = _principal_test(statement)
+        self.conditions = tuple(CompiledCondition(c, variables) for c in statement.conditions)
+
+    def applies(self, request: Request) -> bool:
+        """Resource and conditions hold (the action was matched by the index)."""
+        if not self.matches_resource(request):
+            return False
+        for condition in self.conditions:
+            if not condition.test(request):
+                return False
+        return True
+
+
+class CompiledPolicy:
+    """A policy ready for evaluation, with its statements indexed by action."""
+
+    __slots__ = ("_index", "id", "policy", "policy_type", "statements")
+
+    _INDEX_LIMIT = 4096
+
+    def __init__(self, policy: Policy, policy_id: str, policy_type: PolicyType, level: int | None = None) -> None:
+        self.policy = policy
+        self.id = policy_id
+        self.policy_type = policy_type
+        variables = policy.supports_variables
+        self.statements = tuple(
+            CompiledStatement(s, StatementRef(policy_type, policy_id, i, s.sid, level), variables)
+            for i, s in enumerate(policy.statements)
+        )
+        self._index: dict[str, tuple[tuple[CompiledStatement, ...], tuple[CompiledStatement, ...]]] = {}
+
+    def for_action(self, action_key: str) -> tuple[tuple[CompiledStatement, ...], tuple[CompiledStatement, ...]]:
+        """The (deny, allow) statements whose Action/NotAction covers the action."""
+        found = self._index.get(action_key)
+        if found is None:
+            matching = [s for s in self.statements if s.matches_action(action_key)]
+            found = (
+                tuple(s for s in matching if s.deny),
+                tuple(s for s in matching if not s.deny),
+            )
+            if len(self._index) >= self._INDEX_LIMIT:
+                self._index.clear()
+            self._index[action_key] = found
+        return found
+
+
+def compile_policy(
+    policy: Policy, policy_id: str, policy_type: PolicyType, level: int | None = None
+) -> CompiledPolicy:
+    return CompiledPolicy(policy, policy_id, policy_type, level)
+
+
+def _action_test(statement: Statement) -> Callable[[str], bool]:
+    """Actions match without regard to case; NotAction inverts the match."""
+    negate = statement.action is None and statement.not_action is not None
+    patterns = statement.action if statement.action is not None else statement.not_action
+    if patterns is None:
+        return lambda _action: False
+    matchers = tuple(compile_wildcard(p.lower()) for p in patterns)
+
+    def matches(action_key: str) -> bool:
+        return any(m(action_key) for m in matchers) != negate
+
+    return matches
+
+
+def _resource_test(statement: Statement, variables: bool) -> ResourceTest:
+    """Resource entries match case-sensitively; NotResource inverts the match.
+
+    A statement with neither element (a trust policy) covers every resource.
+    """
+    negate = statement.resource is None and statement.not_resource is not None
+    patterns = statement.resource if statement.resource is not None else statement.not_resource
+    if patterns is None:
+        return lambda _request: True
+    templated = tuple(parse_template(p) for p in patterns if variables and has_variables(p))
+    plain = tuple(compile_resource(p) for p in patterns if not (variables and has_variables(p)))
+    if not templated:
+        if negate:
+            return lambda request: not any(m(request.resource) for m in plain)
+        if len(plain) == 1:
+            only = plain[0]
+            return lambda request: only(request.resource)
+        return lambda request: any(m(request.resource) for m in plain)
+
+    def matches(request: Request) -> bool:
+        resource = request.resource
+        hit = any(m(resource) for m in plain)
+        for template in templated:
+            pieces: Pieces | None = template.resolve(request.lookup)
+            if pieces is None:
+                return False  # an unresolvable variable voids the statement
+            hit = hit or compile_arn_pattern(pieces, require_arn=False)(resource)
+        return hit != negate
+
+    return matches
+
+
+def _principal_test(statement: Statement) -> Callable[[Principal], PrincipalMatch] | None:
+    if statement.principal is not None:
+        block = statement.principal
+        return lambda principal: principal_match(block, principal)
+    if statement.not_principal is not None:
+        excluded = statement.not_principal
+        deny = statement.effect is Effect.DENY
+        return lambda principal: _not_principal_match(excluded, principal, deny)
+    return None
+
+
+def principal_match(block: PrincipalBlock, principal: Principal) -> PrincipalMatch:
+    """How strongly a Principal element names the caller.
+
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+    """
+    if block.wildcard:
+        return PrincipalMatch.DIRECT
+    kind = principal.kind
+    best = PrincipalMatch.NONE
+    for principal_type, values in block.entries:
+        if principal_type == "AWS":
+            for value in values:
+                best = max(best, _aws_match(value, principal))
+        elif principal_type in ("Service", "Federated", "CanonicalUser"):
+            if principal.arn in values and kind not in (PrincipalKind.ANONYMOUS,):
+                best = PrincipalMatch.DIRECT
+    return best
+
+
+def _aws_match(value: str, principal: Principal) -> PrincipalMatch:
+    if value == "*":
+        return PrincipalMatch.DIRECT
+    kind = principal.kind
+    if kind in (PrincipalKind.ANONYMOUS, PrincipalKind.SERVICE):
+        return PrincipalMatch.NONE
+    if value == principal.arn:
+        return PrincipalMatch.DIRECT
+    if kind is PrincipalKind.ROLE_SESSION and value == principal.role_arn:
+        return PrincipalMatch.ROLE
+    if principal.account is not None and value in (principal.account, principal.account_root):
+        return PrincipalMatch.DIRECT if kind is PrincipalKind.ROOT else PrincipalMatch.ACCOUNT
+    return PrincipalMatch.NONE
+
+
+def _names(principal: Principal) -> tuple[str, ...]:
+    return principal.names or (principal.arn,)
+
+
+def _not_principal_match(block: PrincipalBlock, principal: Principal, deny: bool) -> PrincipalMatch:
+    """NotPrincipal applies to everyone it does not name.
+
+    A Deny spares a caller only when every name it goes by is listed (AWS asks
+    for the session, role and account ARNs together); an Allow excludes a caller
+    when any of its names is listed.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+    """
+    if block.wildcard:
+        return PrincipalMatch.NONE
+    listed = {v for _, values in block.entries for v in values}
+    if "*" in listed:
+        return PrincipalMatch.NONE
+    names = _names(principal)
+    if principal.account is not None:
+        listed = {principal.account_root if v == principal.account else v for v in listed}
+    named = [n in listed for n in names] if principal.kind is not PrincipalKind.ANONYMOUS else [False]
+    spared = all(named) if deny else any(named)
+    return PrincipalMatch.NONE if spared else PrincipalMatch.DIRECT

@@ -1,0 +1,97 @@
+"""The policies that bear on one request, grouped by type and compiled.
+
+The engine never knows where policies live: callers (the store, the simulate
+command) build a :class:`PolicySet` and keep it as long as the policies do
+not change; it caches its per-action statement index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from clearance.engine.compiled import CompiledPolicy, CompiledStatement, compile_policy
+from clearance.engine.decision import PolicyType
+from clearance.policy.model import Policy
+
+__all__ = ["PolicyGroup", "PolicySet", "NamedPolicy"]
+
+Statements = tuple[CompiledStatement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NamedPolicy:
+    """A parsed policy and the id (ARN or name) that explanations cite."""
+
+    id: str
+    policy: Policy
+
+
+class PolicyGroup:
+    """Policies of one type whose allows are pooled (any of them may allow)."""
+
+    __slots__ = ("_index", "policies", "policy_type")
+
+    def __init__(self, policy_type: PolicyType, policies: Sequence[CompiledPolicy]) -> None:
+        self.policy_type = policy_type
+        self.policies = tuple(policies)
+        self._index: dict[str, tuple[Statements, Statements]] = {}
+
+    def for_action(self, action_key: str) -> tuple[Statements, Statements]:
+        """All (deny, allow) statements of the group that cover the action."""
+        found = self._index.get(action_key)
+        if found is None:
+            denies: list[CompiledStatement] = []
+            allows: list[CompiledStatement] = []
+            for policy in self.policies:
+                deny, allow = policy.for_action(action_key)
+                denies.extend(deny)
+                allows.extend(allow)
+            found = (tuple(denies), tuple(allows))
+            if len(self._index) >= 4096:
+                self._index.clear()
+            self._index[action_key] = found
+        return found
+
+    def statements(self) -> Iterable[CompiledStatement]:
+        for policy in self.policies:
+            yield from policy.statements
+
+
+def _group(policy_type: PolicyType, named: Iterable[NamedPolicy], level: int | None = None) -> PolicyGroup:
+    return PolicyGroup(policy_type, [compile_policy(n.policy, n.id, policy_type, level) for n in named])
+
+
+class PolicySet:
+    """Every policy that bears on a request, by type.
+
+    ``scp`` and ``rcp`` hold one list per level of the organization, root
+    first; each level must allow. ``session`` policies are pooled, as AWS
+    combines the inline and managed session policies of one session.
+    """
+
+    __slots__ = ("boundary", "identity", "rcp", "resource", "scp", "session", "vpc_endpoint")
+
+    def __init__(
+        self,
+        identity: Iterable[NamedPolicy] = (),
+        resource: NamedPolicy | None = None,
+        permissions_boundary: NamedPolicy | None = None,
+        session: Iterable[NamedPolicy] = (),
+        scp: Iterable[Iterable[NamedPolicy]] = (),
+        rcp: Iterable[Iterable[NamedPolicy]] = (),
+        vpc_endpoint: Iterable[NamedPolicy] = (),
+    ) -> None:
+        self.identity = _group(PolicyType.IDENTITY, identity)
+        self.resource = _group(PolicyType.RESOURCE, [resource]) if resource else None
+        self.boundary = (
+            _group(PolicyType.PERMISSIONS_BOUNDARY, [permissions_boundary])
+            if permissions_boundary
+            else None
+        )
+        sessions = list(session)
+        self.session = _group(PolicyType.SESSION, sessions) if sessions else None
+        self.scp = tuple(_group(PolicyType.SCP, level, i) for i, level in enumerate(scp))
+        self.rcp = tuple(_group(PolicyType.RCP, level, i) for i, level in enumerate(rcp))
+        endpoints = list(vpc_endpoint)
+        self.vpc_endpoint = _group(PolicyType.VPC_ENDPOINT, endpoints) if endpoints else None

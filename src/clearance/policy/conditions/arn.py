@@ -1,0 +1,29 @@
+"""ARN operators. Each of the six colon-separated parts is matched on its own,
+case-sensitively, with ``*`` and ``?`` allowed in every part; ``ArnEquals``
+and ``ArnLike`` behave alike, as AWS documents.
+"""
+
+from __future__ import annotations
+
+from clearance.policy.conditions.base import BaseOperator
+from clearance.policy.resource import compile_arn_pattern
+from clearance.wildcard import Matcher, Pieces
+
+__all__ = ["OPERATORS"]
+
+
+def _prepare(pieces: Pieces) -> object | None:
+    return compile_arn_pattern(pieces, require_arn=True)
+
+
+def _match(policy: object, value: str) -> bool:
+    matcher: Matcher = policy  # type: ignore[assignment]
+    return matcher(value)
+
+
+OPERATORS = (
+    BaseOperator("ArnEquals", _prepare, _match),
+    BaseOperator("ArnNotEquals", _prepare, _match, negated=True),
+    BaseOperator("ArnLike", _prepare, _match),
+    BaseOperator("ArnNotLike", _prepare, _match, negated=True),
+)

@@ -1,0 +1,56 @@
+"""Date operators over ISO 8601 timestamps or epoch seconds.
+
+Both sides may use either form (``aws:EpochTime`` is seconds, ``aws:CurrentTime``
+is ISO 8601). A timestamp without a zone is UTC. A value that is neither never
+matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from clearance.policy.conditions.base import BaseOperator, join_pieces
+from clearance.wildcard import Pieces
+
+__all__ = ["OPERATORS", "parse_date"]
+
+
+def parse_date(text: str) -> float | None:
+    """Seconds since the epoch, or None."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _prepare(pieces: Pieces) -> object | None:
+    return parse_date(join_pieces(pieces))
+
+
+def _comparing(compare: Callable[[float, float], bool]) -> Callable[[object, str], bool]:
+    def match(policy: object, value: str) -> bool:
+        moment = parse_date(value)
+        return moment is not None and compare(moment, policy)  # type: ignore[arg-type]
+
+    return match
+
+
+OPERATORS = (
+    BaseOperator("DateEquals", _prepare, _comparing(lambda r, p: r == p)),
+    BaseOperator("DateNotEquals", _prepare, _comparing(lambda r, p: r == p), negated=True),
+    BaseOperator("DateLessThan", _prepare, _comparing(lambda r, p: r < p)),
+    BaseOperator("DateLessThanEquals", _prepare, _comparing(lambda r, p: r <= p)),
+    BaseOperator("DateGreaterThan", _prepare, _comparing(lambda r, p: r > p)),
+    BaseOperator("DateGreaterThanEquals", _prepare, _comparing(lambda r, p: r >= p)),
+)
