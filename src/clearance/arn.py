@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Arn", "parse_arn", "account_of"]
+__all__ = ["Arn", "account_of", "parse_arn"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from clearance.engine import (
+    ContextValue,
     Decision,
     NamedPolicy,
     PolicySet,
@@ -24,7 +25,7 @@ from clearance.engine import (
 from clearance.errors import ClearanceError, InvalidInput
 from clearance.policy import PolicyKind, parse_policy
 
-__all__ = ["CaseError", "load_case", "run_case", "run_jsonl", "decision_json"]
+__all__ = ["CaseError", "decision_json", "load_case", "run_case", "run_jsonl"]
 
 _TRUST_ACTIONS = frozenset(
     {
@@ -97,7 +98,9 @@ def load_case(case: Mapping[str, Any]) -> tuple[Request, PolicySet]:
     policies = PolicySet(
         identity=[_named(p, PolicyKind.IDENTITY) for p in _list(raw, "identity")],
         resource=_optional(raw, "resource", resource_kind),
-        permissions_boundary=_optional(raw, "permissions_boundary", PolicyKind.PERMISSIONS_BOUNDARY),
+        permissions_boundary=_optional(
+            raw, "permissions_boundary", PolicyKind.PERMISSIONS_BOUNDARY
+        ),
         session=[_named(p, PolicyKind.SESSION) for p in _list(raw, "session")],
         scp=[[_named(p, PolicyKind.SCP) for p in _levels(level)] for level in _list(raw, "scp")],
         rcp=[[_named(p, PolicyKind.RCP) for p in _levels(level)] for level in _list(raw, "rcp")],
@@ -113,7 +116,8 @@ def _request(raw: Mapping[str, Any]) -> Request:
     if not isinstance(resource, str):
         raise CaseError("request.resource must be a string")
     context = _context(raw.get("context", {}))
-    role_arn = context.get("aws:principalarn", (None,))[0] if "aws:principalarn" in context else None
+    role_arn = context.get("aws:principalarn")
+    role_arn = role_arn if isinstance(role_arn, str) else None
     principal = parse_principal(principal_text, _maybe_string(raw, "principal_account"), role_arn)
     return Request(
         principal=principal,
@@ -135,18 +139,21 @@ def _resource_policy_kind(raw: Mapping[str, Any], action: str, resource: str) ->
     lowered = action.lower()
     if lowered in _TRUST_ACTIONS and ":role/" in resource:
         return ResourcePolicyKind.TRUST
-    if lowered.startswith("kms:") and resource.startswith("arn:") and ":kms:" in resource:
+    if lowered.startswith("kms:") and ":kms:" in resource and ":key/" in resource:
         return ResourcePolicyKind.KEY
     return ResourcePolicyKind.RESOURCE
 
 
-def _context(raw: Any) -> dict[str, tuple[str, ...]]:
+def _context(raw: Any) -> dict[str, ContextValue]:
+    """Keys lower-cased; a JSON list is a multi-valued key, anything else single."""
     if not isinstance(raw, dict):
         raise CaseError("request.context must be an object")
-    out: dict[str, tuple[str, ...]] = {}
+    out: dict[str, ContextValue] = {}
     for key, value in raw.items():
-        values = value if isinstance(value, list) else [value]
-        out[str(key).lower()] = tuple(_scalar_text(v, key) for v in values)
+        if isinstance(value, list):
+            out[str(key).lower()] = tuple(_scalar_text(v, key) for v in value)
+        else:
+            out[str(key).lower()] = _scalar_text(value, key)
     return out
 
 
@@ -163,13 +170,9 @@ def _scalar_text(value: Any, key: str) -> str:
 def _named(raw: Any, kind: PolicyKind) -> NamedPolicy:
     entry = _object(raw, f"{kind.value} policy")
     document = entry.get("document")
-    if isinstance(document, str | bytes):
-        policy = parse_policy(document, kind)
-    elif isinstance(document, dict):
-        policy = parse_policy(document, kind)
-    else:
+    if not isinstance(document, str | bytes | dict):
         raise CaseError(f"{kind.value} policy needs a document")
-    return NamedPolicy(str(entry.get("id", kind.value)), policy)
+    return NamedPolicy(str(entry.get("id", kind.value)), parse_policy(document, kind))
 
 
 def _optional(raw: Mapping[str, Any], name: str, kind: PolicyKind) -> NamedPolicy | None:

@@ -18,6 +18,7 @@ from clearance.engine.messages import denial_message
 from clearance.engine.policy_set import NamedPolicy, PolicySet
 from clearance.engine.request import (
     ANONYMOUS,
+    ContextValue,
     Principal,
     PrincipalKind,
     Request,
@@ -28,7 +29,9 @@ from clearance.engine.request import (
 __all__ = [
     "ANONYMOUS",
     "ConditionTrace",
+    "ContextValue",
     "Decision",
+    "Explanation",
     "NamedPolicy",
     "Outcome",
     "PolicySet",
@@ -39,9 +42,8 @@ __all__ = [
     "ResourcePolicyKind",
     "StatementRef",
     "StatementTrace",
-    "Explanation",
     "denial_message",
-    "explain",
     "evaluate",
+    "explain",
     "parse_principal",
 ]

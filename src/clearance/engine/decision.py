@@ -64,15 +64,21 @@ class ConditionTrace:
     operator: str
     key: str
     policy_values: tuple[str, ...]
-    request_values: tuple[str, ...] | None  # None: the key is absent
+    request_value: str | tuple[str, ...] | None  # None: the key is absent
     result: bool
 
+    @property
+    def request_values(self) -> tuple[str, ...] | None:
+        value = self.request_value
+        return (value,) if isinstance(value, str) else value
+
     def to_json(self) -> dict[str, object]:
+        value = self.request_value
         return {
             "operator": self.operator,
             "key": self.key,
             "policy_values": list(self.policy_values),
-            "request_values": None if self.request_values is None else list(self.request_values),
+            "request_value": list(value) if isinstance(value, tuple) else value,
             "result": self.result,
         }
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from clearance.engine.builtin import always_allowed, aws_owned_denial
 from clearance.engine.compiled import CompiledStatement, PrincipalMatch
 from clearance.engine.decision import Decision, Outcome, PolicyType, StatementRef, StatementTrace
 from clearance.engine.policy_set import PolicyGroup, PolicySet
@@ -26,7 +27,13 @@ from clearance.engine.request import PrincipalKind, Request, ResourcePolicyKind
 __all__ = ["evaluate"]
 
 _IAM_KINDS = frozenset(
-    {PrincipalKind.USER, PrincipalKind.ROLE, PrincipalKind.ROLE_SESSION, PrincipalKind.FEDERATED_USER, PrincipalKind.OTHER}
+    {
+        PrincipalKind.USER,
+        PrincipalKind.ROLE,
+        PrincipalKind.ROLE_SESSION,
+        PrincipalKind.FEDERATED_USER,
+        PrincipalKind.OTHER,
+    }
 )
 _NO_ORG_LIMITS = frozenset({PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS})
 _EXPLICIT_RESOURCE = frozenset({ResourcePolicyKind.TRUST, ResourcePolicyKind.KEY})
@@ -38,26 +45,37 @@ def evaluate(request: Request, policies: PolicySet, *, explain: bool = False) ->
     decision = _decide(request, policies, explain)
     if explain:
         trace = tuple(_trace(request, policies))
-        return Decision(decision.outcome, decision.denied_by, decision.determining, trace, decision.note)
+        return Decision(
+            decision.outcome, decision.denied_by, decision.determining, trace, decision.note
+        )
     return decision
 
 
 def _decide(request: Request, policies: PolicySet, every: bool) -> Decision:
+    exempt = always_allowed(request)
+    if exempt is not None:
+        return exempt
     principal = request.principal
     kind = principal.kind
     orgs = kind not in _NO_ORG_LIMITS
     iam = kind in _IAM_KINDS
-    action = request.action_key
 
     denies = _explicit_denies(request, policies, orgs, iam, every)
     if denies:
         return Decision(Outcome.EXPLICIT_DENY, denies[0].ref.policy_type, _refs(tuple(denies)))
 
-    guardrails = (policies.scp if orgs else ()) + (policies.rcp if kind is not PrincipalKind.SERVICE else ())
+    owned = aws_owned_denial(request)
+    if owned is not None:
+        return owned
+    guardrails = (policies.scp if orgs else ()) + (
+        policies.rcp if kind is not PrincipalKind.SERVICE else ()
+    )
     for level in guardrails:
         if not _allowing(level, request, first=True):
             return Decision(Outcome.IMPLICIT_DENY, level.policy_type)
-    if policies.vpc_endpoint is not None and not _allowing(policies.vpc_endpoint, request, first=True):
+    if policies.vpc_endpoint is not None and not _allowing(
+        policies.vpc_endpoint, request, first=True
+    ):
         return Decision(Outcome.IMPLICIT_DENY, PolicyType.VPC_ENDPOINT)
 
     granted, strength = _resource_grant(request, policies, every)
@@ -83,6 +101,15 @@ def _decide_iam(
             return Decision(Outcome.IMPLICIT_DENY, PolicyType.IDENTITY)
         return Decision(Outcome.IMPLICIT_DENY, PolicyType.RESOURCE)
     if same and strength is PrincipalMatch.DIRECT:
+        # A grant naming the caller itself needs no identity policy; a role
+        # session's session policy still limits it (a federated user's does not).
+        session = policies.session
+        if (
+            request.principal.kind is PrincipalKind.ROLE_SESSION
+            and session is not None
+            and not _allowing(session, request, first=True)
+        ):
+            return Decision(Outcome.IMPLICIT_DENY, PolicyType.SESSION)
         return Decision(Outcome.ALLOWED, None, _refs(granted))
     if not same or strength is not PrincipalMatch.ROLE:
         identity = _allowing(policies.identity, request, first=not every)
@@ -97,13 +124,18 @@ def _decide_iam(
 
 
 def _decide_non_iam(
-    request: Request, granted: tuple[CompiledStatement, ...], strength: PrincipalMatch, explicit: bool
+    request: Request,
+    granted: tuple[CompiledStatement, ...],
+    strength: PrincipalMatch,
+    explicit: bool,
 ) -> Decision:
     """Root, anonymous callers and AWS services: only a resource policy can grant,
     except that the root user owns its own account's resources."""
     kind = request.principal.kind
     if kind is PrincipalKind.ROOT and request.same_account and not explicit:
-        return Decision(Outcome.ALLOWED, note="the account's root user has full access to its own account")
+        return Decision(
+            Outcome.ALLOWED, note="the account's root user has full access to its own account"
+        )
     if strength is PrincipalMatch.NONE:
         return Decision(Outcome.IMPLICIT_DENY, PolicyType.RESOURCE)
     return Decision(Outcome.ALLOWED, None, _refs(granted))
@@ -122,7 +154,9 @@ def _explicit_denies(
     return found
 
 
-def _deny_groups(request: Request, policies: PolicySet, orgs: bool, iam: bool) -> Iterator[PolicyGroup]:
+def _deny_groups(
+    request: Request, policies: PolicySet, orgs: bool, iam: bool
+) -> Iterator[PolicyGroup]:
     """Groups whose Deny statements bind this request, in reporting order."""
     if orgs:
         yield from policies.scp

@@ -106,7 +106,7 @@ def _explain_explicit(request: Request, decision: Decision) -> Explanation:
 def _explain_implicit(request: Request, decision: Decision) -> Explanation:
     layer = decision.denied_by
     if layer is None:
-        return Explanation("Denied: nothing allows the request.")
+        return Explanation(f"Denied: {decision.note or 'nothing allows the request'}.")
     near = _near_misses(decision.trace, layer)
     failed = tuple(c for t in near for c in t.failed_conditions)
     summary = f"Denied implicitly: no {layer.value} allows {request.action}"
@@ -147,16 +147,24 @@ def _implicit_fix(request: Request, layer: PolicyType, near: list[StatementTrace
             return f"{_where(t.ref)} would allow this, but " + "; ".join(parts) + "."
     for t in near:
         if not t.resource_matched:
-            return f"{_where(t.ref)} allows {request.action} but not on {request.resource}: add it to the statement's Resource."
+            return (
+                f"{_where(t.ref)} allows {request.action} but not on {request.resource}: "
+                "add it to the statement's Resource."
+            )
         if t.principal_matched is False:
-            return f"{_where(t.ref)} allows {request.action} but does not name {request.principal.arn} as Principal."
+            return (
+                f"{_where(t.ref)} allows {request.action} but does not name "
+                f"{request.principal.arn} as Principal."
+            )
     if layer is PolicyType.RESOURCE and request.resource_policy_kind is ResourcePolicyKind.TRUST:
         return (
             f"the role's trust policy does not name you: add {request.principal.arn} (or its "
             "account) as Principal of an Allow statement for sts:AssumeRole."
         )
     target = "the resource-based policy" if layer is PolicyType.RESOURCE else f"a {layer.value}"
-    principal = f' naming Principal "{request.principal.arn}"' if layer is PolicyType.RESOURCE else ""
+    principal = (
+        f' naming Principal "{request.principal.arn}"' if layer is PolicyType.RESOURCE else ""
+    )
     return (
         f'add to {target} a statement{principal} with "Effect": "Allow", '
         f'"Action": "{request.action}", "Resource": "{request.resource}".'
@@ -164,6 +172,7 @@ def _implicit_fix(request: Request, layer: PolicyType, near: list[StatementTrace
 
 
 def _condition_gap(c: ConditionTrace) -> str:
-    actual = "absent" if c.request_values is None else ", ".join(c.request_values) or "empty"
+    values = c.request_values
+    actual = "absent" if values is None else ", ".join(values) or "no values"
     wanted = ", ".join(c.policy_values)
     return f"its condition {c.operator} {c.key} [{wanted}] is false (the request has: {actual})"

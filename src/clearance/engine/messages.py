@@ -23,12 +23,14 @@ _CITES_POLICY = frozenset({PolicyType.IDENTITY, PolicyType.SCP, PolicyType.RCP})
 
 def denial_message(request: Request, decision: Decision) -> str | None:
     """The message AWS would return, or None for an allowed request."""
-    if decision.outcome is Outcome.ALLOWED or decision.denied_by is None:
+    if decision.outcome is Outcome.ALLOWED:
         return None
     head = f"User: {request.principal.arn} is not authorized to perform: {request.action}"
     if request.resource and request.resource != "*":
         head += f" on resource: {request.resource}"
     policy_type = decision.denied_by
+    if policy_type is None:
+        return f"{head} because {decision.note or 'no policy allows it'}"
     if decision.outcome is Outcome.EXPLICIT_DENY:
         tail = f" with an explicit deny in {policy_type.article} {policy_type.value}"
         cited = decision.determining[0].policy_id if decision.determining else ""

@@ -14,7 +14,7 @@ from clearance.engine.compiled import CompiledPolicy, CompiledStatement, compile
 from clearance.engine.decision import PolicyType
 from clearance.policy.model import Policy
 
-__all__ = ["PolicyGroup", "PolicySet", "NamedPolicy"]
+__all__ = ["NamedPolicy", "PolicyGroup", "PolicySet"]
 
 Statements = tuple[CompiledStatement, ...]
 
@@ -58,8 +58,12 @@ class PolicyGroup:
             yield from policy.statements
 
 
-def _group(policy_type: PolicyType, named: Iterable[NamedPolicy], level: int | None = None) -> PolicyGroup:
-    return PolicyGroup(policy_type, [compile_policy(n.policy, n.id, policy_type, level) for n in named])
+def _group(
+    policy_type: PolicyType, named: Iterable[NamedPolicy], level: int | None = None
+) -> PolicyGroup:
+    return PolicyGroup(
+        policy_type, [compile_policy(n.policy, n.id, policy_type, level) for n in named]
+    )
 
 
 class PolicySet:

@@ -1,8 +1,8 @@
 """The authorization request: who, what, on which resource, in what context.
 
 Built once at the edge. Context keys are case-insensitive, so they are stored
-lower-cased; every value is a tuple of strings (one element for single-valued
-keys, possibly empty for multi-valued ones).
+lower-cased. A single-valued key holds a string, a multi-valued key a tuple
+of strings (possibly empty): the operators treat the two differently.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from clearance.arn import parse_arn
 
 __all__ = [
     "ANONYMOUS",
+    "ContextValue",
     "Principal",
     "PrincipalKind",
     "Request",
@@ -23,6 +24,8 @@ __all__ = [
 ]
 
 ANONYMOUS = "anonymous"
+
+ContextValue = str | tuple[str, ...]
 
 
 class PrincipalKind(Enum):
@@ -60,7 +63,9 @@ class Principal:
         return f"arn:aws:iam::{self.account}:root" if self.account else None
 
 
-def parse_principal(text: str, account: str | None = None, role_arn: str | None = None) -> Principal:
+def parse_principal(
+    text: str, account: str | None = None, role_arn: str | None = None
+) -> Principal:
     """Read a principal: an IAM ARN, an STS session ARN, a service, or anonymous.
 
     ``role_arn`` is the role's ARN with its path (``aws:PrincipalArn``), which an
@@ -94,7 +99,7 @@ class Request:
     principal: Principal
     action: str
     resource: str
-    context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    context: Mapping[str, ContextValue] = field(default_factory=dict)
     resource_account: str | None = None
     resource_policy_kind: ResourcePolicyKind = ResourcePolicyKind.RESOURCE
     action_key: str = ""
@@ -107,6 +112,6 @@ class Request:
         """A request whose resource account is unknown is judged as same-account."""
         return self.resource_account is None or self.resource_account == self.principal.account
 
-    def lookup(self, key: str) -> tuple[str, ...] | None:
-        """The values of a lower-cased context key, or None when absent."""
+    def lookup(self, key: str) -> ContextValue | None:
+        """The value of a lower-cased context key, or None when absent."""
         return self.context.get(key)

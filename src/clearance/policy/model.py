@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from enum import Enum
 
 __all__ = [
+    "VERSION_2008",
+    "VERSION_2012",
     "Condition",
     "Effect",
     "Policy",
     "PolicyKind",
     "PrincipalBlock",
     "Statement",
-    "VERSION_2008",
-    "VERSION_2012",
 ]
 
 VERSION_2012 = "2012-10-17"

@@ -23,7 +23,7 @@ from clearance.policy.model import (
     Statement,
 )
 
-__all__ = ["ParseResult", "check_policy", "parse_policy", "PolicyError"]
+__all__ = ["ParseResult", "PolicyError", "check_policy", "parse_policy"]
 
 SYNTAX_ERROR = "Syntax errors in policy."
 

@@ -13,13 +13,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Segment", "Template", "parse_template", "has_variables", "VARIABLE_PATTERN"]
+__all__ = ["VARIABLE_PATTERN", "Segment", "Template", "has_variables", "parse_template"]
 
 VARIABLE_PATTERN = re.compile(r"\$\{([^}]*)\}")
 _DEFAULTED = re.compile(r"^\s*([^,\s]+)\s*,\s*'([^']*)'\s*$")
 _SPECIAL = {"*": "*", "?": "?", "$": "$"}
 
-Lookup = Callable[[str], "tuple[str, ...] | None"]
+Lookup = Callable[[str], "str | tuple[str, ...] | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,7 @@ class Template:
     def resolve(self, lookup: Lookup) -> tuple[tuple[str, bool], ...] | None:
         """``(text, is_pattern)`` pieces, or None when a variable has no value.
 
-        ``lookup`` receives the lower-cased key and returns its values or None.
+        ``lookup`` receives the lower-cased key and returns its value or None.
         A variable naming a multi-valued key does not resolve.
         """
         pieces: list[tuple[str, bool]] = []
@@ -48,9 +48,9 @@ class Template:
             if not seg.is_variable:
                 pieces.append((seg.text, not seg.is_literal))
                 continue
-            values = lookup(seg.text)
-            if values is not None and len(values) == 1:
-                pieces.append((values[0], False))
+            value = lookup(seg.text)
+            if isinstance(value, str):
+                pieces.append((value, False))
             elif seg.default is not None:
                 pieces.append((seg.default, False))
             else:

@@ -16,14 +16,19 @@ def _prepare(pieces: Pieces) -> object | None:
     return compile_arn_pattern(pieces, require_arn=True)
 
 
-def _match(policy: object, value: str) -> bool:
+def _coerce(value: str) -> object | None:
+    """Only an ARN (six colon-separated parts) can be compared."""
+    return value if value.count(":") >= 5 and value.startswith("arn:") else None
+
+
+def _match(policy: object, value: object) -> bool:
     matcher: Matcher = policy  # type: ignore[assignment]
-    return matcher(value)
+    return matcher(value)  # type: ignore[arg-type]
 
 
 OPERATORS = (
-    BaseOperator("ArnEquals", _prepare, _match),
-    BaseOperator("ArnNotEquals", _prepare, _match, negated=True),
-    BaseOperator("ArnLike", _prepare, _match),
-    BaseOperator("ArnNotLike", _prepare, _match, negated=True),
+    BaseOperator("ArnEquals", _prepare, _coerce, _match),
+    BaseOperator("ArnNotEquals", _prepare, _coerce, _match, negated=True),
+    BaseOperator("ArnLike", _prepare, _coerce, _match),
+    BaseOperator("ArnNotLike", _prepare, _coerce, _match, negated=True),
 )

@@ -17,7 +17,10 @@ from enum import Enum
 
 from clearance.wildcard import Pieces
 
-__all__ = ["BaseOperator", "Operator", "SetQualifier", "join_pieces"]
+__all__ = ["BaseOperator", "Operator", "RequestValue", "SetQualifier", "join_pieces"]
+
+# A context value: absent, single-valued, or multi-valued.
+RequestValue = str | tuple[str, ...] | None
 
 
 def join_pieces(pieces: Pieces) -> str:
@@ -28,13 +31,17 @@ def join_pieces(pieces: Pieces) -> str:
 class BaseOperator:
     """An operator family member, e.g. ``StringLike`` or ``NumericLessThan``.
 
+    ``prepare`` reads a policy value once, ``coerce`` reads a request value
+    (None when it is not of the operator's type, e.g. ``"abc"`` for a number),
+    ``compare`` tests one prepared policy value against one coerced request value.
     ``negated`` operators are written as their positive twin plus the flag, so
     the "not" is applied once, in :class:`Operator`.
     """
 
     name: str
     prepare: Callable[[Pieces], object | None]
-    match: Callable[[object, str], bool]
+    coerce: Callable[[str], object | None]
+    compare: Callable[[object, object], bool]
     negated: bool = False
     is_null_check: bool = False
 
@@ -53,39 +60,51 @@ class Operator:
     qualifier: SetQualifier | None = None
     if_exists: bool = False
 
-    def evaluate(self, prepared: Sequence[object], request: tuple[str, ...] | None) -> bool:
-        """Apply the operator to the prepared policy values and the request's values.
+    def evaluate(self, prepared: Sequence[object], request: RequestValue) -> bool:
+        """Apply the operator to the prepared policy values and the request's value.
 
-        ``request`` is None when the key is absent from the request context; a
-        multi-valued key present with no values is an empty tuple.
+        ``request`` is None when the key is absent, a string for a single-valued
+        key, a tuple (possibly empty) for a multi-valued key.
         """
         if self.base.is_null_check:
             return self._null(prepared, request)
-        if request is None or (not request and self.qualifier is None):
-            if self.if_exists or self.qualifier is SetQualifier.FOR_ALL_VALUES:
+        qualifier = self.qualifier
+        if request is None:
+            if self.if_exists or qualifier is SetQualifier.FOR_ALL_VALUES:
                 return True
-            if self.qualifier is SetQualifier.FOR_ANY_VALUE:
+            if qualifier is SetQualifier.FOR_ANY_VALUE:
                 return False
             # A negated operator on an absent key: nothing equals, so "not equal" holds.
             return self.base.negated
-        single = self._single
-        if self.qualifier is SetQualifier.FOR_ALL_VALUES:
-            return all(single(prepared, value) for value in request)
-        if self.qualifier is SetQualifier.FOR_ANY_VALUE:
-            return any(single(prepared, value) for value in request)
-        hit = any(self._positive(prepared, value) for value in request)
-        return hit != self.base.negated
-
-    def _positive(self, prepared: Sequence[object], value: str) -> bool:
-        match = self.base.match
-        return any(p is not None and match(p, value) for p in prepared)
+        if qualifier is None:
+            if isinstance(request, tuple):
+                # A single-valued operator cannot compare a multi-valued key.
+                return False
+            return self._single(prepared, request)
+        values = (request,) if isinstance(request, str) else request
+        if qualifier is SetQualifier.FOR_ALL_VALUES:
+            return all(self._single(prepared, value) for value in values)
+        return any(self._single(prepared, value) for value in values)
 
     def _single(self, prepared: Sequence[object], value: str) -> bool:
-        return self._positive(prepared, value) != self.base.negated
+        """One request value against the policy's values (any of them, OR).
 
-    def _null(self, prepared: Sequence[object], request: tuple[str, ...] | None) -> bool:
+        A value of the wrong type, or a policy without one valid value, never
+        satisfies the operator, negated or not.
+        """
+        coerced = self.base.coerce(value)
+        if coerced is None:
+            return False
+        compare = self.base.compare
+        valid = [p for p in prepared if p is not None]
+        if not valid:
+            return False
+        hit = any(compare(p, coerced) for p in valid)
+        return hit != self.base.negated
+
+    def _null(self, prepared: Sequence[object], request: RequestValue) -> bool:
         """``Null: {key: "true"}`` holds when the key is absent (or has no values)."""
-        absent = request is None or not request
+        absent = request is None or request == ()
         if self.qualifier is SetQualifier.FOR_ALL_VALUES and absent:
             return True
         if self.qualifier is SetQualifier.FOR_ANY_VALUE and absent:

@@ -22,9 +22,8 @@ def _prepare(pieces: Pieces) -> object | None:
     return _decode(join_pieces(pieces))
 
 
-def _match(policy: object, value: str) -> bool:
-    decoded = _decode(value)
-    return decoded is not None and decoded == policy
+def _equals(policy: object, value: object) -> bool:
+    return policy == value
 
 
-OPERATORS = (BaseOperator("BinaryEquals", _prepare, _match),)
+OPERATORS = (BaseOperator("BinaryEquals", _prepare, _decode, _equals),)

@@ -1,4 +1,9 @@
-"""``Bool``: ``true`` / ``false``, compared without regard to case."""
+"""``Bool``: ``true`` / ``false`` without regard to case.
+
+A request value other than ``true`` reads as false, the way AWS's evaluator
+(and Java's ``Boolean.parseBoolean``) reads booleans; a policy value other
+than ``true`` or ``false`` never matches.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,12 @@ def _prepare(pieces: Pieces) -> object | None:
     return text if text in ("true", "false") else None
 
 
-def _match(policy: object, value: str) -> bool:
-    return policy == value.strip().lower()
+def _coerce(value: str) -> object:
+    return "true" if value.strip().lower() == "true" else "false"
 
 
-OPERATORS = (BaseOperator("Bool", _prepare, _match),)
+def _equals(policy: object, value: object) -> bool:
+    return policy == value
+
+
+OPERATORS = (BaseOperator("Bool", _prepare, _coerce, _equals),)

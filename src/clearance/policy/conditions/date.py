@@ -38,19 +38,22 @@ def _prepare(pieces: Pieces) -> object | None:
     return parse_date(join_pieces(pieces))
 
 
-def _comparing(compare: Callable[[float, float], bool]) -> Callable[[object, str], bool]:
-    def match(policy: object, value: str) -> bool:
-        moment = parse_date(value)
-        return moment is not None and compare(moment, policy)  # type: ignore[arg-type]
+def _coerce(value: str) -> object | None:
+    return parse_date(value)
+
+
+def _comparing(compare: Callable[[float, float], bool]) -> Callable[[object, object], bool]:
+    def match(policy: object, value: object) -> bool:
+        return compare(value, policy)  # type: ignore[arg-type]
 
     return match
 
 
 OPERATORS = (
-    BaseOperator("DateEquals", _prepare, _comparing(lambda r, p: r == p)),
-    BaseOperator("DateNotEquals", _prepare, _comparing(lambda r, p: r == p), negated=True),
-    BaseOperator("DateLessThan", _prepare, _comparing(lambda r, p: r < p)),
-    BaseOperator("DateLessThanEquals", _prepare, _comparing(lambda r, p: r <= p)),
-    BaseOperator("DateGreaterThan", _prepare, _comparing(lambda r, p: r > p)),
-    BaseOperator("DateGreaterThanEquals", _prepare, _comparing(lambda r, p: r >= p)),
+    BaseOperator("DateEquals", _prepare, _coerce, _comparing(lambda r, p: r == p)),
+    BaseOperator("DateNotEquals", _prepare, _coerce, _comparing(lambda r, p: r == p), negated=True),
+    BaseOperator("DateLessThan", _prepare, _coerce, _comparing(lambda r, p: r < p)),
+    BaseOperator("DateLessThanEquals", _prepare, _coerce, _comparing(lambda r, p: r <= p)),
+    BaseOperator("DateGreaterThan", _prepare, _coerce, _comparing(lambda r, p: r > p)),
+    BaseOperator("DateGreaterThanEquals", _prepare, _coerce, _comparing(lambda r, p: r >= p)),
 )

@@ -27,16 +27,20 @@ def _prepare(pieces: Pieces) -> object | None:
     return parse_network(join_pieces(pieces))
 
 
-def _match(policy: object, value: str) -> bool:
-    network: Network = policy  # type: ignore[assignment]
+def _coerce(value: str) -> object | None:
     try:
-        address = ipaddress.ip_address(value.strip())
+        return ipaddress.ip_address(value.strip())
     except ValueError:
-        return False
+        return None
+
+
+def _contains(policy: object, value: object) -> bool:
+    network: Network = policy  # type: ignore[assignment]
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address = value  # type: ignore[assignment]
     return address.version == network.version and address in network
 
 
 OPERATORS = (
-    BaseOperator("IpAddress", _prepare, _match),
-    BaseOperator("NotIpAddress", _prepare, _match, negated=True),
+    BaseOperator("IpAddress", _prepare, _coerce, _contains),
+    BaseOperator("NotIpAddress", _prepare, _coerce, _contains, negated=True),
 )

@@ -13,8 +13,12 @@ def _prepare(pieces: Pieces) -> object | None:
     return {"true": True, "false": False}.get(text)
 
 
-def _unused(_policy: object, _value: str) -> bool:
+def _unused_coerce(value: str) -> object:
+    return value
+
+
+def _unused_compare(_policy: object, _value: object) -> bool:
     return False
 
 
-OPERATORS = (BaseOperator("Null", _prepare, _unused, is_null_check=True),)
+OPERATORS = (BaseOperator("Null", _prepare, _unused_coerce, _unused_compare, is_null_check=True),)

@@ -23,19 +23,24 @@ def _prepare(pieces: Pieces) -> object | None:
     return parse_number(join_pieces(pieces))
 
 
-def _comparing(compare: Callable[[Decimal, Decimal], bool]) -> Callable[[object, str], bool]:
-    def match(policy: object, value: str) -> bool:
-        number = parse_number(value)
-        return number is not None and compare(number, policy)  # type: ignore[arg-type]
+def _coerce(value: str) -> object | None:
+    return parse_number(value)
+
+
+def _comparing(compare: Callable[[Decimal, Decimal], bool]) -> Callable[[object, object], bool]:
+    def match(policy: object, value: object) -> bool:
+        return compare(value, policy)  # type: ignore[arg-type]
 
     return match
 
 
 OPERATORS = (
-    BaseOperator("NumericEquals", _prepare, _comparing(lambda r, p: r == p)),
-    BaseOperator("NumericNotEquals", _prepare, _comparing(lambda r, p: r == p), negated=True),
-    BaseOperator("NumericLessThan", _prepare, _comparing(lambda r, p: r < p)),
-    BaseOperator("NumericLessThanEquals", _prepare, _comparing(lambda r, p: r <= p)),
-    BaseOperator("NumericGreaterThan", _prepare, _comparing(lambda r, p: r > p)),
-    BaseOperator("NumericGreaterThanEquals", _prepare, _comparing(lambda r, p: r >= p)),
+    BaseOperator("NumericEquals", _prepare, _coerce, _comparing(lambda r, p: r == p)),
+    BaseOperator(
+        "NumericNotEquals", _prepare, _coerce, _comparing(lambda r, p: r == p), negated=True
+    ),
+    BaseOperator("NumericLessThan", _prepare, _coerce, _comparing(lambda r, p: r < p)),
+    BaseOperator("NumericLessThanEquals", _prepare, _coerce, _comparing(lambda r, p: r <= p)),
+    BaseOperator("NumericGreaterThan", _prepare, _coerce, _comparing(lambda r, p: r > p)),
+    BaseOperator("NumericGreaterThanEquals", _prepare, _coerce, _comparing(lambda r, p: r >= p)),
 )

@@ -24,24 +24,28 @@ def _prepare_like(pieces: Pieces) -> object:
     return compile_pieces(pieces)
 
 
-def _equals(policy: object, value: str) -> bool:
+def _as_is(value: str) -> object:
+    return value
+
+
+def _folded(value: str) -> object:
+    return value.casefold()
+
+
+def _equals(policy: object, value: object) -> bool:
     return policy == value
 
 
-def _equals_folded(policy: object, value: str) -> bool:
-    return policy == value.casefold()
-
-
-def _like(policy: object, value: str) -> bool:
+def _like(policy: object, value: object) -> bool:
     matcher: Matcher = policy  # type: ignore[assignment]
-    return matcher(value)
+    return matcher(value)  # type: ignore[arg-type]
 
 
 OPERATORS = (
-    BaseOperator("StringEquals", _prepare_exact, _equals),
-    BaseOperator("StringNotEquals", _prepare_exact, _equals, negated=True),
-    BaseOperator("StringEqualsIgnoreCase", _prepare_folded, _equals_folded),
-    BaseOperator("StringNotEqualsIgnoreCase", _prepare_folded, _equals_folded, negated=True),
-    BaseOperator("StringLike", _prepare_like, _like),
-    BaseOperator("StringNotLike", _prepare_like, _like, negated=True),
+    BaseOperator("StringEquals", _prepare_exact, _as_is, _equals),
+    BaseOperator("StringNotEquals", _prepare_exact, _as_is, _equals, negated=True),
+    BaseOperator("StringEqualsIgnoreCase", _prepare_folded, _folded, _equals),
+    BaseOperator("StringNotEqualsIgnoreCase", _prepare_folded, _folded, _equals, negated=True),
+    BaseOperator("StringLike", _prepare_like, _as_is, _like),
+    BaseOperator("StringNotLike", _prepare_like, _as_is, _like, negated=True),
 )

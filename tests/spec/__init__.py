@@ -1,0 +1,1 @@
+"""The independent oracle: a slow, obvious reference evaluator written from AWS's documentation."""
