@@ -1,0 +1,43 @@
+"""``clearance``: the command-line entry point."""
+
+from __future__ import annotations
+
+import typer
+
+from clearance import __version__
+from clearance.cli import simulate
+
+app = typer.Typer(
+    name="clearance",
+    help="An AWS-compatible IAM engine that explains every decision.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"clearance {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """Clearance: decide and explain AWS IAM authorization."""
+
+
+simulate.register(app)
+try:  # the linter command arrives with the lint package
+    from clearance.cli import lint as _lint
+except ImportError:  # pragma: no cover
+    _lint = None  # type: ignore[assignment]
+if _lint is not None:
+    _lint.register(app)
+
+
+def main() -> None:
+    app()
