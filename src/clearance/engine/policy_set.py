@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from clearance.engine.compiled import CompiledPolicy, CompiledStatement, compile_policy
 from clearance.engine.decision import PolicyType
+from clearance.engine.request import Scope
 from clearance.policy.model import Policy
 
 __all__ = ["NamedPolicy", "PolicyGroup", "PolicySet"]
@@ -74,7 +75,17 @@ class PolicySet:
     combines the inline and managed session policies of one session.
     """
 
-    __slots__ = ("boundary", "identity", "rcp", "resource", "scp", "session", "vpc_endpoint")
+    __slots__ = (
+        "_deny_groups",
+        "_guardrails",
+        "boundary",
+        "identity",
+        "rcp",
+        "resource",
+        "scp",
+        "session",
+        "vpc_endpoint",
+    )
 
     def __init__(
         self,
@@ -99,3 +110,44 @@ class PolicySet:
         self.rcp = tuple(_group(PolicyType.RCP, level, i) for i, level in enumerate(rcp))
         endpoints = list(vpc_endpoint)
         self.vpc_endpoint = _group(PolicyType.VPC_ENDPOINT, endpoints) if endpoints else None
+        self._deny_groups: dict[Scope, tuple[PolicyGroup, ...]] = {}
+        self._guardrails: dict[Scope, tuple[PolicyGroup, ...]] = {}
+
+    def groups(self) -> list[PolicyGroup]:
+        """Every group, in the order explanations list them."""
+        optional = (self.vpc_endpoint, self.resource)
+        limits = (self.boundary, self.session)
+        return [
+            *self.scp,
+            *self.rcp,
+            *(g for g in optional if g is not None),
+            self.identity,
+            *(g for g in limits if g is not None),
+        ]
+
+    def deny_groups(self, scope: Scope) -> tuple[PolicyGroup, ...]:
+        """Groups whose Deny statements bind a principal of this scope, in
+        reporting order (the first deny found names the policy type)."""
+        found = self._deny_groups.get(scope)
+        if found is None:
+            groups: list[PolicyGroup] = []
+            if scope.scp:
+                groups.extend(self.scp)
+            if scope.rcp:
+                groups.extend(self.rcp)
+            groups.extend(g for g in (self.vpc_endpoint, self.resource) if g is not None)
+            if scope.iam:
+                groups.append(self.identity)
+                groups.extend(g for g in (self.boundary, self.session) if g is not None)
+            found = self._deny_groups[scope] = tuple(groups)
+        return found
+
+    def guardrails(self, scope: Scope) -> tuple[PolicyGroup, ...]:
+        """Groups that must each allow: SCP levels, RCP levels, VPC endpoint."""
+        found = self._guardrails.get(scope)
+        if found is None:
+            groups = [*(self.scp if scope.scp else ()), *(self.rcp if scope.rcp else ())]
+            if self.vpc_endpoint is not None:
+                groups.append(self.vpc_endpoint)
+            found = self._guardrails[scope] = tuple(groups)
+        return found

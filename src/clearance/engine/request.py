@@ -20,6 +20,7 @@ __all__ = [
     "PrincipalKind",
     "Request",
     "ResourcePolicyKind",
+    "Scope",
     "parse_principal",
 ]
 
@@ -47,6 +48,40 @@ class ResourcePolicyKind(Enum):
     KEY = "key"
 
 
+_IAM_KINDS = frozenset(
+    {
+        PrincipalKind.USER,
+        PrincipalKind.ROLE,
+        PrincipalKind.ROLE_SESSION,
+        PrincipalKind.FEDERATED_USER,
+        PrincipalKind.OTHER,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which policy types bind a kind of principal.
+
+    ``iam``: identity policies, boundaries and session policies apply (not to
+    the root user, AWS services or anonymous callers). ``scp``: the caller
+    belongs to an account that SCPs govern (not services or anonymous
+    callers). ``rcp``: RCPs apply (to everyone but AWS service principals).
+    """
+
+    iam: bool
+    scp: bool
+    rcp: bool
+
+    @staticmethod
+    def of(kind: PrincipalKind) -> Scope:
+        return Scope(
+            iam=kind in _IAM_KINDS,
+            scp=kind not in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS),
+            rcp=kind is not PrincipalKind.SERVICE,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """The caller. ``names`` lists every ARN a Principal element may use to
@@ -57,6 +92,10 @@ class Principal:
     account: str | None
     names: tuple[str, ...]
     role_arn: str | None = None
+    scope: Scope = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scope", Scope.of(self.kind))
 
     @property
     def account_root(self) -> str | None:

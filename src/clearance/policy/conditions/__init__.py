@@ -5,9 +5,16 @@ from __future__ import annotations
 from functools import lru_cache
 
 from clearance.policy.conditions import arn, binary, boolean, date, ip, null, numeric, string
-from clearance.policy.conditions.base import BaseOperator, Operator, SetQualifier
+from clearance.policy.conditions.base import UNRESOLVED, BaseOperator, Operator, SetQualifier
 
-__all__ = ["BASE_OPERATORS", "BaseOperator", "Operator", "SetQualifier", "parse_operator"]
+__all__ = [
+    "BASE_OPERATORS",
+    "UNRESOLVED",
+    "BaseOperator",
+    "Operator",
+    "SetQualifier",
+    "parse_operator",
+]
 
 BASE_OPERATORS: dict[str, BaseOperator] = {
     op.name: op

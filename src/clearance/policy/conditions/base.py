@@ -17,7 +17,19 @@ from enum import Enum
 
 from clearance.wildcard import Pieces
 
-__all__ = ["BaseOperator", "Operator", "RequestValue", "SetQualifier", "join_pieces"]
+__all__ = [
+    "UNRESOLVED",
+    "BaseOperator",
+    "Operator",
+    "RequestValue",
+    "SetQualifier",
+    "join_pieces",
+]
+
+# A policy value whose variable has no value in the request: it is null, so it
+# equals nothing and the negated operators hold against it.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
+UNRESOLVED = object()
 
 # A context value: absent, single-valued, or multi-valued.
 RequestValue = str | tuple[str, ...] | None
@@ -89,17 +101,21 @@ class Operator:
     def _single(self, prepared: Sequence[object], value: str) -> bool:
         """One request value against the policy's values (any of them, OR).
 
-        A value of the wrong type, or a policy without one valid value, never
-        satisfies the operator, negated or not.
+        ``prepared`` holds only valid policy values (and :data:`UNRESOLVED`).
+        A request value of the wrong type, or a policy without one valid value,
+        never satisfies the operator, negated or not.
         """
+        if not prepared:
+            return False
         coerced = self.base.coerce(value)
         if coerced is None:
             return False
         compare = self.base.compare
-        valid = [p for p in prepared if p is not None]
-        if not valid:
-            return False
-        hit = any(compare(p, coerced) for p in valid)
+        hit = False
+        for policy_value in prepared:
+            if policy_value is not UNRESOLVED and compare(policy_value, coerced):
+                hit = True
+                break
         return hit != self.base.negated
 
     def _null(self, prepared: Sequence[object], request: RequestValue) -> bool:
@@ -109,4 +125,4 @@ class Operator:
             return True
         if self.qualifier is SetQualifier.FOR_ANY_VALUE and absent:
             return False
-        return any(p is absent for p in prepared)
+        return any(p is absent for p in prepared if p is not UNRESOLVED)
