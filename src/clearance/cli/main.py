@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from clearance import __version__
-from clearance.cli import simulate
+from clearance.cli import lint, simulate
 
 app = typer.Typer(
     name="clearance",
@@ -31,12 +31,7 @@ def _root(
 
 
 simulate.register(app)
-try:  # the linter command arrives with the lint package
-    from clearance.cli import lint as _lint
-except ImportError:  # pragma: no cover
-    _lint = None  # type: ignore[assignment]
-if _lint is not None:
-    _lint.register(app)
+lint.register(app)
 
 
 def main() -> None:

@@ -1,8 +1,12 @@
-"""Policy JSON → :class:`~clearance.policy.model.Policy`, collecting every problem.
+"""Policy JSON → :class:`~clearance.policy.model.Policy`, with every problem found.
 
-The parser accepts text, bytes or an already-decoded JSON value, never raises
-anything but :class:`~clearance.errors.MalformedPolicyDocument`, and records a
-JSON pointer for every problem it finds.
+The parser accepts text, bytes or an already-decoded JSON object and never
+raises anything but :class:`PolicyError` (a
+:class:`~clearance.errors.MalformedPolicyDocument`), whatever the input.
+:func:`check_policy` validates for a policy kind (AWS's rules and messages,
+:mod:`clearance.policy.validation`); :func:`check_grammar` checks only the
+kind-independent shape of a document. Both return the policy built as far as
+the document allows together with every diagnostic, AWS's first problem first.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clearance.errors import MalformedPolicyDocument
-from clearance.policy.diagnostics import Diagnostic
+from clearance.policy.diagnostics import Diagnostic, Severity
 from clearance.policy.model import (
     Condition,
     Effect,
@@ -22,14 +26,22 @@ from clearance.policy.model import (
     PrincipalBlock,
     Statement,
 )
+from clearance.policy.validation import CODE, SYNTAX_ERROR, validate
 
-__all__ = ["ParseResult", "PolicyError", "check_policy", "parse_policy"]
+__all__ = [
+    "ParseResult",
+    "PolicyError",
+    "check_grammar",
+    "check_policy",
+    "parse_policy",
+    "read_policy",
+]
 
-SYNTAX_ERROR = "Syntax errors in policy."
+Source = str | bytes | Mapping[str, Any]
 
 
 class PolicyError(MalformedPolicyDocument):
-    """A malformed policy; ``diagnostics`` lists every problem found."""
+    """A malformed policy; ``diagnostics`` lists every problem, AWS's first one first."""
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         super().__init__(diagnostics[0].message if diagnostics else SYNTAX_ERROR)
@@ -38,43 +50,92 @@ class PolicyError(MalformedPolicyDocument):
 
 @dataclass
 class ParseResult:
+    """The policy as far as it could be read (None if not at all) and every diagnostic."""
+
     policy: Policy | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
     def ok(self) -> bool:
-        return self.policy is not None and not self.diagnostics
+        """A policy and no errors (warnings allowed)."""
+        return self.policy is not None and not self.errors
 
 
-def parse_policy(source: str | bytes | Mapping[str, Any], kind: PolicyKind = PolicyKind.IDENTITY) -> Policy:
-    """The policy, or :class:`PolicyError` with every problem found."""
+def parse_policy(source: Source, kind: PolicyKind = PolicyKind.IDENTITY) -> Policy:
+    """The policy, or :class:`PolicyError` carrying every problem found."""
     result = check_policy(source, kind)
-    if result.policy is None or result.diagnostics:
-        raise PolicyError(result.diagnostics)
+    if result.policy is None or result.errors:
+        raise PolicyError(result.diagnostics or [Diagnostic(CODE, SYNTAX_ERROR)])
     return result.policy
 
 
-def check_policy(source: str | bytes | Mapping[str, Any], kind: PolicyKind = PolicyKind.IDENTITY) -> ParseResult:
-    """Parse and validate for ``kind``; the policy is None when it cannot be read."""
-    from clearance.policy.validation import validate
+def read_policy(source: Source) -> Policy:
+    """A stored policy as the evaluator reads it: the kind-independent grammar only.
 
+    :func:`parse_policy` applies the rules AWS enforces when a policy of a kind is
+    *written* (CreatePolicy wants Version 2012-10-17, an RCP a ``"*"`` Principal,
+    ...). Documents that exist nevertheless — inline policies in Version
+    2008-10-17, statements AWS ignores — are still evaluated; this reads them,
+    and raises :class:`PolicyError` only when the grammar itself is broken.
+    """
+    result = check_grammar(source)
+    if result.policy is None or result.errors:
+        raise PolicyError(result.diagnostics or [Diagnostic(CODE, SYNTAX_ERROR)])
+    return result.policy
+
+
+def check_policy(source: Source, kind: PolicyKind = PolicyKind.IDENTITY) -> ParseResult:
+    """Parse and validate as a policy of ``kind``; never raises."""
+    return _check(source, kind)
+
+
+def check_grammar(source: Source) -> ParseResult:
+    """Parse and check the kind-independent grammar only; never raises.
+
+    Lenient where AWS's rules depend on where a policy is attached: Version,
+    Action, Resource and Principal may be absent, Sids may repeat, resources need
+    not be ARNs. Still checked: JSON, known elements and their types, Effect,
+    condition blocks and operators, action format and principal shape.
+    """
+    return _check(source, None)
+
+
+def _check(source: Source, kind: PolicyKind | None) -> ParseResult:
     document = _decode(source)
-    if document is None:
-        return ParseResult(None, [Diagnostic("MalformedPolicyDocument", SYNTAX_ERROR)])
-    builder = _Builder()
-    policy = builder.policy(document)
-    diagnostics = builder.problems + (validate(document, policy, kind) if policy else [])
+    if document is _UNREADABLE:
+        return ParseResult(None, [Diagnostic(CODE, SYNTAX_ERROR)])
+    diagnostics = validate(document, kind)
+    policy = _build_policy(document) if isinstance(document, dict) else None
     return ParseResult(policy, diagnostics)
 
 
-def _decode(source: str | bytes | Mapping[str, Any]) -> Any:
-    if isinstance(source, Mapping):
-        return source
+# -- decoding -------------------------------------------------------------------------
+
+_UNREADABLE = object()
+
+
+def _decode(source: object) -> Any:
+    """Plain JSON values (dict, list, str, int, float, bool, None), or ``_UNREADABLE``.
+
+    A mapping is passed through JSON too, so that whatever it holds (cycles,
+    objects, NaN) is judged like the text AWS would receive.
+    """
     try:
-        text = source.decode("utf-8") if isinstance(source, bytes) else source
-        return json.loads(text, object_pairs_hook=_reject_duplicates)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
+        if isinstance(source, bytes | bytearray):
+            text = bytes(source).decode("utf-8")
+        elif isinstance(source, str):
+            text = source
+        else:
+            if isinstance(source, Mapping) and not isinstance(source, dict):
+                source = dict(source)
+            text = json.dumps(source, allow_nan=False)
+        return json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_no_constant)
+    except (ValueError, TypeError, RecursionError):
+        return _UNREADABLE
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -86,8 +147,79 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+# -- building the model ---------------------------------------------------------------
+
+
+def _build_policy(document: dict[str, Any]) -> Policy:
+    """The model of a document, skipping whatever is malformed (validation reports it)."""
+    raw = document.get("Statement")
+    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []
+    version, policy_id = document.get("Version"), document.get("Id")
+    return Policy(
+        tuple(_statement(item) for item in items if isinstance(item, dict)),
+        version if isinstance(version, str) else None,
+        policy_id if isinstance(policy_id, str) else None,
+    )
+
+
+def _statement(raw: dict[str, Any]) -> Statement:
+    sid = raw.get("Sid")
+    return Statement(
+        effect=Effect.DENY if raw.get("Effect") == "Deny" else Effect.ALLOW,
+        sid=sid if isinstance(sid, str) else None,
+        principal=_principal(raw, "Principal"),
+        not_principal=_principal(raw, "NotPrincipal"),
+        action=_strings(raw, "Action"),
+        not_action=_strings(raw, "NotAction"),
+        resource=_strings(raw, "Resource"),
+        not_resource=_strings(raw, "NotResource"),
+        conditions=_conditions(raw.get("Condition")),
+    )
+
+
+def _strings(raw: dict[str, Any], name: str) -> tuple[str, ...] | None:
+    if name not in raw:
+        return None
+    value = raw[name]
+    values = value if isinstance(value, list) else [value]
+    return tuple(item for item in values if isinstance(item, str))
+
+
+def _principal(raw: dict[str, Any], name: str) -> PrincipalBlock | None:
+    if name not in raw:
+        return None
+    value = raw[name]
+    if value == "*":
+        return PrincipalBlock(wildcard=True)
+    if not isinstance(value, dict):
+        return PrincipalBlock(wildcard=False)
+    entries = []
+    for principal_type, listed in value.items():
+        items = listed if isinstance(listed, list) else [listed]
+        entries.append((principal_type, tuple(item for item in items if isinstance(item, str))))
+    return PrincipalBlock(wildcard=False, entries=tuple(entries))
+
+
+def _conditions(raw: Any) -> tuple[Condition, ...]:
+    if not isinstance(raw, dict):
+        return ()
+    out = []
+    for operator, block in raw.items():
+        if not isinstance(block, dict):
+            continue
+        for key, value in block.items():
+            items = value if isinstance(value, list) else [value]
+            texts = (_text(item) for item in items)
+            out.append(Condition(operator, key, tuple(t for t in texts if t is not None)))
+    return tuple(out)
+
+
 def _text(value: Any) -> str | None:
-    """A scalar as the string AWS compares; None for objects and lists."""
+    """A scalar as the string AWS compares; None for null, objects and lists."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -95,104 +227,3 @@ def _text(value: Any) -> str | None:
     if isinstance(value, int | float):
         return json.dumps(value)
     return None
-
-
-class _Builder:
-    """Builds the model from decoded JSON, noting structural problems."""
-
-    def __init__(self) -> None:
-        self.problems: list[Diagnostic] = []
-
-    def problem(self, message: str, pointer: str) -> None:
-        self.problems.append(Diagnostic("MalformedPolicyDocument", message, pointer))
-
-    def policy(self, document: Any) -> Policy | None:
-        if not isinstance(document, dict):
-            self.problem(SYNTAX_ERROR, "")
-            return None
-        raw = document.get("Statement")
-        items = raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []
-        if "Statement" in document and not isinstance(raw, list | dict):
-            self.problem(SYNTAX_ERROR, "/Statement")
-        pointer_of = (lambda i: f"/Statement/{i}") if isinstance(raw, list) else (lambda i: "/Statement")
-        statements = []
-        for index, item in enumerate(items):
-            statement = self.statement(item, pointer_of(index))
-            if statement is not None:
-                statements.append(statement)
-        version, policy_id = document.get("Version"), document.get("Id")
-        return Policy(
-            tuple(statements),
-            version if isinstance(version, str) else None,
-            policy_id if isinstance(policy_id, str) else None,
-        )
-
-    def statement(self, raw: Any, pointer: str) -> Statement | None:
-        if not isinstance(raw, dict):
-            self.problem(SYNTAX_ERROR, pointer)
-            return None
-        effect_text = raw.get("Effect")
-        effect = Effect.DENY if effect_text == "Deny" else Effect.ALLOW
-        sid = raw.get("Sid")
-        return Statement(
-            effect=effect,
-            sid=sid if isinstance(sid, str) else None,
-            principal=self.principal(raw, "Principal", pointer),
-            not_principal=self.principal(raw, "NotPrincipal", pointer),
-            action=self.strings(raw, "Action", pointer),
-            not_action=self.strings(raw, "NotAction", pointer),
-            resource=self.strings(raw, "Resource", pointer),
-            not_resource=self.strings(raw, "NotResource", pointer),
-            conditions=self.conditions(raw.get("Condition"), pointer + "/Condition"),
-        )
-
-    def strings(self, raw: dict[str, Any], name: str, pointer: str) -> tuple[str, ...] | None:
-        if name not in raw:
-            return None
-        value = raw[name]
-        values = value if isinstance(value, list) else [value]
-        out = []
-        for index, item in enumerate(values):
-            if isinstance(item, str):
-                out.append(item)
-            else:
-                suffix = f"/{index}" if isinstance(value, list) else ""
-                self.problem(SYNTAX_ERROR, f"{pointer}/{name}{suffix}")
-        return tuple(out)
-
-    def principal(self, raw: dict[str, Any], name: str, pointer: str) -> PrincipalBlock | None:
-        if name not in raw:
-            return None
-        value = raw[name]
-        if value == "*":
-            return PrincipalBlock(wildcard=True)
-        if not isinstance(value, dict):
-            self.problem(SYNTAX_ERROR, f"{pointer}/{name}")
-            return PrincipalBlock(wildcard=False)
-        entries = []
-        for kind, listed in value.items():
-            items = listed if isinstance(listed, list) else [listed]
-            texts = tuple(item for item in items if isinstance(item, str))
-            if len(texts) != len(items):
-                self.problem(SYNTAX_ERROR, f"{pointer}/{name}/{kind}")
-            entries.append((kind, texts))
-        return PrincipalBlock(wildcard=False, entries=tuple(entries))
-
-    def conditions(self, raw: Any, pointer: str) -> tuple[Condition, ...]:
-        if raw is None:
-            return ()
-        if not isinstance(raw, dict):
-            self.problem(SYNTAX_ERROR, pointer)
-            return ()
-        out = []
-        for operator, block in raw.items():
-            if not isinstance(block, dict):
-                self.problem(SYNTAX_ERROR, f"{pointer}/{operator}")
-                continue
-            for key, value in block.items():
-                items = value if isinstance(value, list) else [value]
-                texts = [_text(item) for item in items]
-                if any(text is None for text in texts):
-                    self.problem(SYNTAX_ERROR, f"{pointer}/{operator}/{key}")
-                out.append(Condition(operator, key, tuple(t for t in texts if t is not None)))
-        return tuple(out)
