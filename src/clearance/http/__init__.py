@@ -1,0 +1,1 @@
+"""The ASGI application: the only package that imports the web server."""
