@@ -20,13 +20,15 @@ The pages it follows (all under https://docs.aws.amazon.com/IAM/latest/UserGuide
             an account they do not cap what a resource-based policy grants to a user or a
             role *session*, they do cap grants made to a role ARN; a Deny with NotPrincipal
             always denies a principal that has a boundary.
-[SESSION]   access_policies.html#policies_session -- a resource-based policy naming the user
-            or role ARN is limited by the session policy; one naming the *session* ARN is not.
+[SESSION]   access_policies.html#policies_session and [EVAL] ("IAM role sessions") -- a
+            resource-based policy naming the user or role ARN is limited by the session
+            policy; one naming the *session* ARN is not.
 [ROOT]      access_policies.html#access_policies-root and the evaluation summary -- the root
             user has full access in its own account; identity policies and boundaries cannot
             be attached to it; SCPs and resource policies still apply.
-[PRINCIPAL] reference_policies_elements_principal.html and
-            reference_policies_elements_notprincipal.html.
+[PRINCIPAL] reference_policies_elements_principal.html.
+[NOTPRINCIPAL]
+            reference_policies_elements_notprincipal.html -- who a NotPrincipal leaves out.
 [RESOURCE]  reference_policies_elements_resource.html and reference-arns.html -- wildcards
             work inside the colon-separated ARN segments; a ``*`` that ends a segment may
             expand beyond colons.
@@ -36,10 +38,16 @@ The pages it follows (all under https://docs.aws.amazon.com/IAM/latest/UserGuide
 [MULTI]     reference_policies_condition-single-vs-multi-valued-context-keys.html --
             ForAllValues / ForAnyValue, their behaviour for missing and empty keys.
 [VARIABLES] reference_policies_variables.html -- ``${key}``, defaults ``${key, 'd'}``,
-            ``${*}`` ``${?}`` ``${$}``, version 2012-10-17 only, keys case-insensitive.
+            ``${*}`` ``${?}`` ``${$}``, version 2012-10-17 only, keys case-insensitive; a
+            variable with no value is null, which nothing equals ("Policy variables with
+            no value").
 [GETCALLER] https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html --
             "No permissions are required to perform this operation"; even an explicit deny
             cannot block it.
+[FEDERATION]
+            https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html
+            -- a federated user session without session policies has no permissions;
+            permissions a resource-based policy grants to the session itself are added.
 [RCP]       https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
             -- RCPs apply only to a list of services.
 
@@ -161,12 +169,19 @@ class Context:
 
     def __init__(self, raw: dict[str, Any]) -> None:
         self.values: dict[str, list[str]] = {}
+        self.multivalued: set[str] = set()
         for key, value in raw.items():
             if isinstance(value, list):
+                # A list is the value of a multivalued key (an ArrayOf... type), even when
+                # it holds a single element [MULTI].
                 texts = [value_to_text(item) for item in value]
+                self.multivalued.add(key.lower())
             else:
                 texts = [value_to_text(value)]
             self.values[key.lower()] = texts
+
+    def is_multivalued(self, key: str) -> bool:
+        return key.lower() in self.multivalued
 
     def get(self, key: str) -> list[str] | None:
         """The values of a key, or None when the key is absent.  An empty list counts as
@@ -182,14 +197,22 @@ VARIABLE_WITH_DEFAULT = re.compile(r"^\s*([^,\s]+)\s*,\s*'([^']*)'\s*$")
 VARIABLE_PLAIN = re.compile(r"^\s*([^,\s]+)\s*$")
 
 
-def substitute(
-    text: str, context: Context, variables_on: bool, wildcards_on: bool
-) -> list[Token] | None:
+class VariableHasNoValue(Exception):
+    """A policy variable whose key is absent from the request and has no default value.
+    AWS treats its value as null [VARIABLES] ("Policy variables with no value")."""
+
+
+class VariableIsMultivalued(Exception):
+    """A policy variable naming a multivalued key: "You can't use a multivalued context key
+    as a policy variable" [MULTI]."""
+
+
+def substitute(text: str, context: Context, variables_on: bool, wildcards_on: bool) -> list[Token]:
     """Turn a policy string into a pattern, replacing ``${...}`` policy variables.
 
-    Returns None when a variable cannot be resolved: AWS says the statement then cannot
-    match [VARIABLES] ("any attempt to match it fails").  Variables only exist in policies
-    with ``"Version": "2012-10-17"``; otherwise ``${...}`` is literal text [VARIABLES].
+    Variables only exist in policies with ``"Version": "2012-10-17"``; otherwise ``${...}``
+    is literal text [VARIABLES].  Raises VariableHasNoValue or VariableIsMultivalued when a
+    variable cannot be replaced; each caller decides what that means for its element.
     """
 
     def plain(piece: str) -> list[Token]:
@@ -220,13 +243,12 @@ def substitute(
         values = context.get(key)
         if values is None:
             if default is None:
-                return None
+                raise VariableHasNoValue(key)
             tokens.extend(literal_tokens(default))
-        elif len(values) == 1:
-            tokens.extend(literal_tokens(values[0]))
+        elif context.is_multivalued(key):
+            raise VariableIsMultivalued(key)
         else:
-            # "You can't use a multivalued context key as a policy variable" [MULTI].
-            return None
+            tokens.extend(literal_tokens(values[0]))
     tokens.extend(plain(text[position:]))
     return tokens
 
@@ -292,12 +314,14 @@ def identify_requester(request: dict[str, Any]) -> Requester:
     return Requester(OTHER, text, given_account, None)
 
 
-# How directly a resource-based policy statement names the requester:
-#   DIRECT  -- the requester itself: "*", its user / session / federated-user ARN, a
-#              service principal, or an Allow+NotPrincipal that leaves it out;
-#   BY_ROLE -- the ARN of the role behind the requester (the role, or a session of it);
+# A requester is evaluated as a chain of identities, from its account down to itself
+# [PRINCIPAL] [NOTPRINCIPAL]: "AWS might validate the account first, then the role, and then
+# the assumed-role user".  Each identity carries the level at which naming it grants:
+#   DIRECT     -- the requester itself: its user, session or federated-user ARN, a service
+#                 principal, an anonymous caller;
+#   BY_ROLE    -- the role behind a role session (or the role itself);
 #   BY_ACCOUNT -- the requester's account (an account id or the account's root ARN), which
-#              delegates the decision to the account's own policies [XACCT] [EVAL].
+#                 delegates the decision to the account's own policies [XACCT] [EVAL].
 DIRECT = "direct"
 BY_ROLE = "role"
 BY_ACCOUNT = "account"
@@ -305,63 +329,121 @@ BY_ACCOUNT = "account"
 LEVEL_RANK = {DIRECT: 3, BY_ROLE: 2, BY_ACCOUNT: 1}
 
 
-def aws_entry_level(value: str, who: Requester) -> str | None:
-    """Does one ``"AWS": value`` entry of a Principal element name the requester?
-    Principal ARNs take no wildcards, only the lone "*" [PRINCIPAL]."""
-    if value == "*":
-        return DIRECT
-    if who.kind in (ANONYMOUS, SERVICE):
-        return None
-    if re.fullmatch(r"\d{12}", value):
-        return BY_ACCOUNT if value == who.account else None
-    parts = value.split(":", 5)
-    if len(parts) != 6 or parts[0] != "arn":
-        return None
-    service, account, rest = parts[2], parts[4], parts[5]
-    if service == "iam" and rest == "root":
-        return BY_ACCOUNT if account == who.account else None
-    if service == "iam" and rest.startswith("role/"):
-        if who.kind == ROLE and value == who.text:
-            return BY_ROLE
-        if who.kind == SESSION and account == who.account and rest.split("/")[-1] == who.role_name:
-            return BY_ROLE
-        return None
-    if value == who.text:
-        return DIRECT
-    return None
+@dataclass
+class Identity:
+    kind: str  # "account", "role", "arn" (user/session/federated/other), SERVICE, ANONYMOUS
+    level: str
+    account: str | None
+    value: str  # the account id, the role name, the ARN, the service name
 
 
-def principal_entry_level(principal_type: str, value: str, who: Requester) -> str | None:
+def identities_of(who: Requester) -> list[Identity]:
+    if who.kind == ANONYMOUS:
+        return [Identity(ANONYMOUS, DIRECT, None, who.text)]
+    if who.kind == SERVICE:
+        return [Identity(SERVICE, DIRECT, None, who.text)]
+    chain: list[Identity] = []
+    if who.account is not None:
+        chain.append(Identity("account", BY_ACCOUNT, who.account, who.account))
+    if who.kind in (ROLE, SESSION) and who.role_name is not None:
+        chain.append(Identity("role", BY_ROLE, who.account, who.role_name))
+    if who.kind in (USER, SESSION, FEDERATED, OTHER):
+        chain.append(Identity("arn", DIRECT, who.account, who.text))
+    return chain
+
+
+def entry_names(principal_type: str, value: str, identity: Identity) -> bool:
+    """Does one entry of a Principal element (``"AWS": value`` and so on) name this
+    identity?  Principal ARNs take no wildcards, only the lone "*" [PRINCIPAL]."""
     if principal_type == "AWS":
-        return aws_entry_level(value, who)
+        if value == "*":
+            return True
+        if identity.kind in (SERVICE, ANONYMOUS):
+            return False
+        if re.fullmatch(r"\d{12}", value):
+            return identity.kind == "account" and identity.value == value
+        parts = value.split(":", 5)
+        if len(parts) != 6 or parts[0] != "arn":
+            return False
+        account, rest = parts[4], parts[5]
+        if parts[2] == "iam" and rest == "root":
+            return identity.kind == "account" and identity.value == account
+        if parts[2] == "iam" and rest.startswith("role/"):
+            # Sessions carry the role's name without its path.
+            role_name = rest.split("/")[-1]
+            return identity.kind == "role" and (identity.account, identity.value) == (
+                account,
+                role_name,
+            )
+        return identity.kind == "arn" and identity.value == value
     if principal_type == "Service":
-        if who.kind != SERVICE:
-            return None
-        return DIRECT if value == "*" or value.lower() == who.text.lower() else None
+        return identity.kind == SERVICE and value.lower() in ("*", identity.value.lower())
     if principal_type in ("Federated", "CanonicalUser"):
-        return DIRECT if value == who.text else None
-    return None
+        return identity.value == value
+    return False
 
 
-def principal_element_level(element: Any, who: Requester) -> str | None:
-    """The best level at which a Principal (or NotPrincipal) element names the requester.
-
-    ``"*"`` means everyone, including anonymous callers [PRINCIPAL]; ``{"AWS": "*"}`` is
-    treated the same way.  A bare ARN string (not valid grammar) is read as ``{"AWS": ...}``.
-    """
+def element_names(element: Any, identity: Identity) -> bool:
+    """``"*"`` names everyone, anonymous callers included [PRINCIPAL]; ``{"AWS": "*"}`` is
+    read the same way.  A bare ARN string (not valid grammar) is read as ``{"AWS": ...}``."""
     if element == "*":
-        return DIRECT
+        return True
     if isinstance(element, str):
         element = {"AWS": element}
     if not isinstance(element, dict):
-        return None
-    best: str | None = None
+        return False
     for principal_type, values in element.items():
         for value in as_list(values):
-            level = principal_entry_level(principal_type, str(value), who)
-            if level is not None and (best is None or LEVEL_RANK[level] > LEVEL_RANK[best]):
-                best = level
+            if entry_names(str(principal_type), str(value), identity):
+                return True
+    return False
+
+
+def best_level(identities: list[Identity]) -> str | None:
+    best: str | None = None
+    for identity in identities:
+        if best is None or LEVEL_RANK[identity.level] > LEVEL_RANK[best]:
+            best = identity.level
     return best
+
+
+def names_everyone(element: Any) -> bool:
+    if element == "*":
+        return True
+    if isinstance(element, dict):
+        return "*" in as_list(element.get("AWS", []))
+    return False
+
+
+def principal_element_level(element: Any, who: Requester) -> str | None:
+    """The most direct level at which a Principal element names the requester.  "*" grants
+    to every principal, so it names the requester itself -- also a role, and not merely
+    through its account (the conformance cases: a boundary does not limit a same-account
+    grant to "*")."""
+    if names_everyone(element):
+        return DIRECT
+    return best_level([i for i in identities_of(who) if element_names(element, i)])
+
+
+def not_principal_element_level(element: Any, who: Requester, effect: str) -> str | None:
+    """The level at which a statement with NotPrincipal applies to the requester.
+
+    Deny [NOTPRINCIPAL]: "If the NotPrincipal element contained only Bob's ARN, the effect
+    of the policy might be to explicitly deny access to the AWS account that contains the
+    user Bob ... AWS might validate the account first, then the role, and then the
+    assumed-role user."  Each identity of the requester is checked on its own, and the
+    Deny reaches the requester as soon as one of them is not listed: to be spared, a user
+    must be listed together with its account (a session with its role and account).
+
+    Allow: "allows all principals *except* the one named".  Naming an account names every
+    principal in it (as it does in Principal), so the grant reaches the requester only when
+    none of its identities is listed -- and then it is a grant to the requester itself."""
+    identities = identities_of(who)
+    if effect == "Deny":
+        return best_level([i for i in identities if not element_names(element, i)])
+    if any(element_names(element, i) for i in identities):
+        return None
+    return DIRECT
 
 
 # =====================================================================================
@@ -381,8 +463,8 @@ def action_matches(pattern: str, action: str) -> bool:
     return tokens_match(wildcard_tokens(pattern), action, ignore_case=True)
 
 
-# Policy types, as far as resource matching is concerned.
-IDENTITY_SIDE = ("identity", "permissions_boundary", "session")
+# Resource-based policy types, as far as resource matching is concerned (identity-side
+# types are "identity", "permissions_boundary" and "session"; then "scp" and "rcp").
 RESOURCE_SIDE = ("resource", "trust", "key", "vpc_endpoint")
 
 MATCH = "match"
@@ -408,7 +490,9 @@ def last_segment_matches(pattern: list[Token], text: str, service: str) -> bool:
     prefix = resource_type_prefix(pattern)
     if prefix is None or service == "s3":
         return tokens_match(pattern, text)
-    prefix_text = "".join(value if kind == "lit" else "\x00" for kind, value in prefix)
+    if has_wildcard(prefix):
+        return False
+    prefix_text = tokens_to_text(prefix)
     if not text.startswith(prefix_text):
         return False
     return tokens_match(pattern[len(prefix) :], text[len(prefix_text) :])
@@ -431,23 +515,21 @@ def one_resource_result(pattern: list[Token], resource: str, policy_type: str) -
       full ARN);
     * SCPs accept a short pattern only when it ends with `*` (compared as a plain pattern);
     * RCPs accept no short pattern at all.
+
+    A short pattern that has to be expanded cannot be compared with a request that names no
+    ARN (the "*" of an action without resource-level permissions): that is an error too.
     """
     if pattern == [STAR]:
         return MATCH
-    request_parts = resource.split(":", 5)
-    if len(request_parts) < 6:
-        # "*" (an action without resource-level permissions) or something that is not an
-        # ARN: a plain comparison.
-        return MATCH if tokens_match(pattern, resource) else NO_MATCH
     pattern_parts = split_tokens_on_colon(pattern, 5)
-    if len(pattern_parts) == 6:
-        for index in range(5):
-            if not tokens_match(pattern_parts[index], request_parts[index]):
-                return NO_MATCH
-        service = request_parts[2]
-        if last_segment_matches(pattern_parts[5], request_parts[5], service):
-            return MATCH
-        return NO_MATCH
+    request_parts = resource.split(":", 5)
+    request_is_arn = len(request_parts) == 6
+    is_short = has_arn_prefix(pattern) and len(pattern_parts) < 6
+    if not is_short:
+        if len(pattern_parts) == 6 and request_is_arn:
+            return full_arn_result(pattern_parts, request_parts)
+        # "*" requested, or a pattern that is no ARN: a plain comparison.
+        return MATCH if tokens_match(pattern, resource) else NO_MATCH
     # A short pattern.
     if policy_type == "rcp":
         return ERROR
@@ -457,10 +539,40 @@ def one_resource_result(pattern: list[Token], resource: str, policy_type: str) -
         return ERROR
     if policy_type in RESOURCE_SIDE and not has_wildcard(pattern):
         return MATCH if tokens_match(pattern, resource) else NO_MATCH
+    if not request_is_arn:
+        return ERROR
     for index, part in enumerate(pattern_parts):
         if not tokens_match(part, request_parts[index]):
             return ERROR
     return MATCH
+
+
+def has_arn_prefix(pattern: list[Token]) -> bool:
+    return pattern[:4] == literal_tokens("arn:")
+
+
+def full_arn_result(pattern_parts: list[list[Token]], request_parts: list[str]) -> str:
+    """Six segments on both sides: the first five each match on their own, then the
+    resource segment."""
+    for index in range(5):
+        if not tokens_match(pattern_parts[index], request_parts[index]):
+            return NO_MATCH
+    if last_segment_matches(pattern_parts[5], request_parts[5], request_parts[2]):
+        return MATCH
+    return NO_MATCH
+
+
+def resource_entry_result(
+    entry: Any, resource: str, policy_type: str, context: Context, variables_on: bool
+) -> str:
+    """One Resource/NotResource entry, its policy variables replaced.  A variable that
+    cannot be replaced makes the entry unusable: it matches neither Resource nor
+    NotResource (the conformance cases; "any attempt to match it fails" [VARIABLES])."""
+    try:
+        pattern = substitute(str(entry), context, variables_on, wildcards_on=True)
+    except (VariableHasNoValue, VariableIsMultivalued):
+        return ERROR
+    return one_resource_result(pattern, resource, policy_type)
 
 
 def resource_element_matches(
@@ -472,20 +584,15 @@ def resource_element_matches(
 ) -> bool:
     if "Resource" in statement:
         for entry in as_list(statement["Resource"]):
-            pattern = substitute(str(entry), context, variables_on, wildcards_on=True)
-            if pattern is None:
-                continue  # an unresolvable variable: this entry cannot match
-            if one_resource_result(pattern, resource, policy_type) == MATCH:
+            if resource_entry_result(entry, resource, policy_type, context, variables_on) == MATCH:
                 return True
         return False
     if "NotResource" in statement:
         # NotResource matches when every entry is a clean non-match; an entry that cannot
         # be evaluated (unresolvable variable, rejected short ARN) is not inverted.
         for entry in as_list(statement["NotResource"]):
-            pattern = substitute(str(entry), context, variables_on, wildcards_on=True)
-            if pattern is None:
-                return False
-            if one_resource_result(pattern, resource, policy_type) != NO_MATCH:
+            result = resource_entry_result(entry, resource, policy_type, context, variables_on)
+            if result != NO_MATCH:
                 return False
         return True
     # No Resource element at all: role trust policies normally omit it.
@@ -579,14 +686,20 @@ def parse_bool(text: str) -> bool:
 def compare_one(
     family: str, request_value: str, policy_value: str, context: Context, variables_on: bool
 ) -> bool | None:
-    """The positive comparison of one request value with one policy value.
-    None means "cannot be evaluated" (bad number, bad date, unresolvable variable...)."""
+    """The positive comparison of one request value with one policy value.  None means
+    "cannot be evaluated" (not a number, not a date, a multivalued key as variable...)."""
     # Only StringLike/StringNotLike and the ARN operators know wildcards; elsewhere `*`
     # and `?` are ordinary characters.
     wildcards_on = family in ("string_like", "arn")
     variables_here = variables_on and family in FAMILIES_WITH_VARIABLES
-    pattern = substitute(policy_value, context, variables_here, wildcards_on)
-    if pattern is None:
+    try:
+        pattern = substitute(policy_value, context, variables_here, wildcards_on)
+    except VariableHasNoValue:
+        # "When policy variables reference a condition context key that has no value or is
+        # not present ..., the value is effectively null.  There is no equal or like value"
+        # -- and so a negated operator ("not equal") does hold against it [VARIABLES].
+        return False
+    except VariableIsMultivalued:
         return None
     text = tokens_to_text(pattern)  # the policy value itself when it has no wildcards
 
@@ -695,79 +808,97 @@ def null_on_value(request_value_present: bool, policy_values: list[str]) -> bool
     return False
 
 
-def condition_is_true(
-    operator: str, key: str, raw_values: Any, context: Context, variables_on: bool
-) -> bool:
-    policy_values = [value_to_text(v) for v in as_list(raw_values)]
+@dataclass
+class ParsedOperator:
+    set_operator: str | None  # "ForAllValues", "ForAnyValue" or None
+    family: str
+    negated: bool
+    if_exists: bool
 
+
+def parse_operator(operator: str) -> ParsedOperator | None:
+    """ "ForAnyValue:StringNotEqualsIfExists" -> set operator, base operator, IfExists.
+    None for an operator AWS does not know (the document is invalid; it never matches)."""
     set_operator = None
     base = operator
     for prefix in ("ForAllValues:", "ForAnyValue:"):
         if base.lower().startswith(prefix.lower()):
             set_operator = prefix[:-1]
             base = base[len(prefix) :]
-    if_exists = False
-    if base.endswith("IfExists") and base != "IfExists":
-        if_exists = True
+    if_exists = base.endswith("IfExists") and base != "IfExists"
+    if if_exists:
         base = base[: -len("IfExists")]
     if base not in OPERATORS or (base == "Null" and if_exists):
-        # An operator AWS does not know: the document is invalid; it never matches here.
-        return False
+        return None
     family, negated = OPERATORS[base]
+    return ParsedOperator(set_operator, family, negated, if_exists)
+
+
+def value_satisfies(
+    parsed: ParsedOperator,
+    request_value: str,
+    policy_values: list[str],
+    context: Context,
+    variables_on: bool,
+) -> bool:
+    """One value of a multivalued key, under ForAllValues or ForAnyValue.  Null asks
+    whether the value is absent -- and a value in the list is present."""
+    if parsed.family == "null":
+        return null_on_value(True, policy_values)
+    return operator_on_value(
+        parsed.family, parsed.negated, request_value, policy_values, context, variables_on
+    )
+
+
+def condition_is_true(
+    operator: str, key: str, raw_values: Any, context: Context, variables_on: bool
+) -> bool:
+    parsed = parse_operator(operator)
+    if parsed is None:
+        return False
+    policy_values = [value_to_text(v) for v in as_list(raw_values)]
     request_values = context.get(key)
 
-    if request_values is None and if_exists:
+    if request_values is None and parsed.if_exists:
         # "If the policy key is not present in the request context, evaluate the condition
         # element as true" [OPERATORS].
         return True
 
-    if set_operator == "ForAllValues":
+    if parsed.set_operator == "ForAllValues":
         # True when every request value satisfies the operator -- and also when there are
         # no request values at all [MULTI].
         if request_values is None:
             return True
-        for request_value in request_values:
-            if family == "null":
-                ok = null_on_value(True, policy_values)
-            else:
-                ok = operator_on_value(
-                    family, negated, request_value, policy_values, context, variables_on
-                )
-            if not ok:
-                return False
-        return True
+        return all(
+            value_satisfies(parsed, value, policy_values, context, variables_on)
+            for value in request_values
+        )
 
-    if set_operator == "ForAnyValue":
+    if parsed.set_operator == "ForAnyValue":
         # True when at least one request value satisfies the operator; false when the key
         # is absent or empty [MULTI].
         if request_values is None:
             return False
-        for request_value in request_values:
-            if family == "null":
-                ok = null_on_value(True, policy_values)
-            else:
-                ok = operator_on_value(
-                    family, negated, request_value, policy_values, context, variables_on
-                )
-            if ok:
-                return True
-        return False
+        return any(
+            value_satisfies(parsed, value, policy_values, context, variables_on)
+            for value in request_values
+        )
 
     # A single-valued operator.
-    if family == "null":
+    if parsed.family == "null":
         return null_on_value(request_values is not None, policy_values)
     if request_values is None:
         # "If the key ... is not present in the request context, the values do not match
         # and the condition is false.  If the policy condition requires that the key is not
         # matched, such as StringNotLike, ... the condition is true" [OPERATORS].
-        return negated
-    if len(request_values) > 1:
-        # A multivalued key used without ForAllValues/ForAnyValue.  [MULTI] says such keys
-        # "require a condition set operator"; the conformance cases record that the
-        # comparison then fails.
+        return parsed.negated
+    if context.is_multivalued(key):
+        # A multivalued key used without ForAllValues/ForAnyValue.  [MULTI]: "Multivalued
+        # context keys require a condition set operator"; the conformance cases record that
+        # the comparison then fails.
         return False
     return operator_on_value(
-        family, negated, request_values[0], policy_values, context, variables_on
+        parsed.family, parsed.negated, request_values[0], policy_values, context, variables_on
     )
 
 
@@ -846,9 +977,8 @@ def principal_level(statement: dict[str, Any], policy_type: str, request: Reques
             # principal that has a permissions boundary policy attached, regardless of the
             # values specified in the NotPrincipal element" [BOUNDARY].
             return DIRECT
-        if principal_element_level(statement["NotPrincipal"], who) is not None:
-            return None
-        return DIRECT
+        effect = str(statement.get("Effect"))
+        return not_principal_element_level(statement["NotPrincipal"], who, effect)
     if policy_type in ("resource", "trust", "key"):
         # A resource-based policy statement must name a principal; without one (invalid
         # grammar) it applies to nobody.
@@ -947,7 +1077,7 @@ def changes_protected_iam_resource(action: str, resource: str) -> bool:
 
 
 def resource_policy_kind(request: dict[str, Any]) -> str:
-    """"resource", "trust" (a role trust policy) or "key" (a KMS key policy).  Trust and
+    """ "resource", "trust" (a role trust policy) or "key" (a KMS key policy).  Trust and
     key policies "must explicitly allow access for principals" [EVAL]."""
     given = request.get("resource_policy_kind")
     if given in ("resource", "trust", "key"):
@@ -977,113 +1107,151 @@ def policy_list(value: Any) -> list[Any]:
     return [value]
 
 
-def reference_decide(case: dict[str, Any]) -> str:
-    """Decide a case: "allowed", "explicit_deny" or "implicit_deny"."""
-    raw_request = case["request"]
-    policies = case.get("policies") or {}
-    who = identify_requester(raw_request)
-    action = str(raw_request["action"])
-    resource = str(raw_request["resource"])
-    has_boundary = policies.get("permissions_boundary") is not None
-    request = Request(
-        who=who,
-        action=action,
-        resource=resource,
-        context=Context(raw_request.get("context") or {}),
-        principal_has_boundary=has_boundary,
-    )
-    kind = resource_policy_kind(raw_request)
+@dataclass
+class Layers:
+    """The outcome of every policy type that takes part in the request."""
 
-    # [GETCALLER]: sts:GetCallerIdentity needs no permission and cannot be denied.
-    if action.lower() == "sts:getcalleridentity":
-        return ALLOWED
+    scp: list[PolicyOutcome]  # one per level of the organization, root first
+    rcp: list[PolicyOutcome]
+    endpoint: PolicyOutcome | None  # None: the request does not go through an endpoint
+    resource: PolicyOutcome
+    identity: PolicyOutcome
+    boundary: PolicyOutcome | None  # None: no permissions boundary
+    session: PolicyOutcome | None  # None: no session policies
 
-    is_iam_identity = who.kind in IAM_IDENTITIES
-    in_an_account = is_iam_identity or who.kind == ROOT
-    service_prefix = action.split(":", 1)[0].lower()
+    def all_outcomes(self) -> list[PolicyOutcome]:
+        optional = [self.endpoint, self.boundary, self.session]
+        present = [outcome for outcome in optional if outcome is not None]
+        return [*self.scp, *self.rcp, self.resource, self.identity, *present]
 
-    # Which policy types take part in this request.
+
+def evaluate_layers(request: Request, policies: dict[str, Any], kind: str) -> Layers:
+    who = request.who
+    in_an_account = who.kind in IAM_IDENTITIES or who.kind == ROOT
     scp_levels = [policy_list(level) for level in policy_list(policies.get("scp"))]
     rcp_levels = [policy_list(level) for level in policy_list(policies.get("rcp"))]
     if not in_an_account:
         # SCPs limit principals in member accounts -- users, roles and the root user -- not
         # service principals or anonymous callers.
         scp_levels = []
-    if service_prefix not in RCP_SERVICES:
+    if request.action.split(":", 1)[0].lower() not in RCP_SERVICES:
         rcp_levels = []
+
     endpoint_policies = policy_list(policies.get("vpc_endpoint"))
-    resource_policies = policy_list(policies.get("resource"))
-    if is_iam_identity:
-        # [ROOT]: identity policies and boundaries cannot be attached to the root user;
-        # service principals and anonymous callers have none either.
+    if who.kind in IAM_IDENTITIES:
         identity_policies = policy_list(policies.get("identity"))
         boundary_policies = policy_list(policies.get("permissions_boundary"))
         session_policies = policy_list(policies.get("session"))
     else:
+        # [ROOT]: identity policies and boundaries cannot be attached to the root user;
+        # service principals and anonymous callers have none either.
         identity_policies, boundary_policies, session_policies = [], [], []
 
-    scp = [evaluate_policies(level, "scp", request) for level in scp_levels]
-    rcp = [evaluate_policies(level, "rcp", request) for level in rcp_levels]
-    endpoint = evaluate_policies(endpoint_policies, "vpc_endpoint", request)
-    resource_side = evaluate_policies(resource_policies, kind, request)
-    identity = evaluate_policies(identity_policies, "identity", request)
-    boundary = evaluate_policies(boundary_policies, "permissions_boundary", request)
-    session = evaluate_policies(session_policies, "session", request)
+    def outcome_or_none(found: list[Any], policy_type: str) -> PolicyOutcome | None:
+        return evaluate_policies(found, policy_type, request) if found else None
 
-    # 1. An explicit deny in any applicable policy decides.
-    everything = [*scp, *rcp, endpoint, resource_side, identity, boundary, session]
-    if any(outcome.denies for outcome in everything):
+    return Layers(
+        scp=[evaluate_policies(level, "scp", request) for level in scp_levels],
+        rcp=[evaluate_policies(level, "rcp", request) for level in rcp_levels],
+        endpoint=outcome_or_none(endpoint_policies, "vpc_endpoint"),
+        resource=evaluate_policies(policy_list(policies.get("resource")), kind, request),
+        identity=evaluate_policies(identity_policies, "identity", request),
+        boundary=outcome_or_none(boundary_policies, "permissions_boundary"),
+        session=outcome_or_none(session_policies, "session"),
+    )
+
+
+def guardrail_decision(layers: Layers) -> str | None:
+    """Explicit denies, and the policy types that can only take permissions away."""
+    # 1. An explicit deny in any applicable policy decides [EVAL].
+    if any(outcome.denies for outcome in layers.all_outcomes()):
         return EXPLICIT_DENY
-
-    # 2. Every level of the organization must allow, for SCPs and for RCPs alike.
-    for outcome in [*scp, *rcp]:
+    # 2. Every level of the organization must allow, for RCPs and SCPs alike [EVAL].
+    for outcome in [*layers.scp, *layers.rcp]:
         if not outcome.allow_levels:
             return IMPLICIT_DENY
-
     # 3. A VPC endpoint policy, when the request goes through one, must allow too.
-    if endpoint_policies and not endpoint.allow_levels:
+    if layers.endpoint is not None and not layers.endpoint.allow_levels:
         return IMPLICIT_DENY
+    return None
 
-    # 4. Nobody may change an AWS managed policy or an Identity Center reserved role.
-    if changes_protected_iam_resource(action, resource):
-        return IMPLICIT_DENY
 
-    # 5. Which policies grant the request.
+def grant_decision(request: Request, layers: Layers, kind: str, same_account: bool) -> str:
+    """Which policies grant the request, once nothing denies it [EVAL] [XACCT]."""
+    who = request.who
+    granted_by_resource = layers.resource.allow_levels
     if who.kind in (ANONYMOUS, SERVICE):
         # Only a resource-based policy can grant anything to them.
-        return ALLOWED if DIRECT in resource_side.allow_levels else IMPLICIT_DENY
+        return ALLOWED if DIRECT in granted_by_resource else IMPLICIT_DENY
 
-    boundary_allows = not boundary_policies or bool(boundary.allow_levels)
-    session_allows = not session_policies or bool(session.allow_levels)
+    boundary_allows = layers.boundary is None or bool(layers.boundary.allow_levels)
+    session_allows = layers.session is None or bool(layers.session.allow_levels)
+    if who.kind == FEDERATED and layers.session is None:
+        # [FEDERATION]: "if you do not pass any session policies, then the resulting
+        # federated user session has no permissions" (beyond what resource-based policies
+        # grant to the session itself).
+        session_allows = False
     if who.kind == ROOT:
         # [ROOT]: the root user has full access within its own account.
-        principal_side_allows = True
+        own_account_allows = True
     else:
-        principal_side_allows = bool(identity.allow_levels) and boundary_allows and session_allows
+        own_account_allows = (
+            bool(layers.identity.allow_levels) and boundary_allows and session_allows
+        )
 
-    same_account = who.account is not None and who.account == raw_request.get("resource_account")
     if not same_account:
         # [XACCT]: both the resource-based policy and the principal's own account must allow.
-        if resource_side.allow_levels and principal_side_allows:
+        if granted_by_resource and own_account_allows:
             return ALLOWED
         return IMPLICIT_DENY
 
-    if DIRECT in resource_side.allow_levels:
+    if DIRECT in granted_by_resource:
         # Within one account, a resource-based policy naming the user, the role session or
         # the federated-user session itself is enough: it is not limited by an implicit
         # deny in identity policies [EVAL], permissions boundaries [BOUNDARY] or session
         # policies [SESSION].
         return ALLOWED
-    if BY_ROLE in resource_side.allow_levels and boundary_allows and session_allows:
+    if BY_ROLE in granted_by_resource and boundary_allows and session_allows:
         # A grant to the role ARN is limited by the boundary and the session policy
         # [BOUNDARY] [SESSION], but needs no identity-based policy.
         return ALLOWED
     if kind == "resource":
         # Otherwise the principal's own policies decide (a grant to the account only
         # delegates to them).
-        return ALLOWED if principal_side_allows else IMPLICIT_DENY
+        return ALLOWED if own_account_allows else IMPLICIT_DENY
     # Role trust policies and key policies must allow explicitly, even within the account
     # [EVAL]; naming the account delegates to the account's own policies.
-    if BY_ACCOUNT in resource_side.allow_levels and principal_side_allows:
+    if BY_ACCOUNT in granted_by_resource and own_account_allows:
         return ALLOWED
     return IMPLICIT_DENY
+
+
+def reference_decide(case: dict[str, Any]) -> str:
+    """Decide a case: "allowed", "explicit_deny" or "implicit_deny"."""
+    raw_request = case["request"]
+    policies = case.get("policies") or {}
+    request = Request(
+        who=identify_requester(raw_request),
+        action=str(raw_request["action"]),
+        resource=str(raw_request["resource"]),
+        context=Context(raw_request.get("context") or {}),
+        principal_has_boundary=policies.get("permissions_boundary") is not None,
+    )
+
+    # [GETCALLER]: sts:GetCallerIdentity needs no permission and cannot be denied.
+    if request.action.lower() == "sts:getcalleridentity":
+        return ALLOWED
+
+    kind = resource_policy_kind(raw_request)
+    layers = evaluate_layers(request, policies, kind)
+    blocked = guardrail_decision(layers)
+    if blocked is not None:
+        return blocked
+
+    # Nobody may change an AWS managed policy or an Identity Center reserved role.
+    if changes_protected_iam_resource(request.action, request.resource):
+        return IMPLICIT_DENY
+
+    account = request.who.account
+    same_account = account is not None and account == raw_request.get("resource_account")
+    return grant_decision(request, layers, kind, same_account)

@@ -15,24 +15,12 @@ decision for all of them, so they are asserted like the others.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-try:  # tests/ is a rootdir-relative package when tests/__init__.py exists
-    from tests.spec.reference import reference_decide
-except ImportError:  # pragma: no cover - depends on how pytest put tests/ on sys.path
-    from spec.reference import reference_decide  # type: ignore[no-redef]
-
-
-def shared_dir() -> Path:
-    configured = os.environ.get("CLEARANCE_SHARED_DIR")
-    if configured:
-        return Path(configured)
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root / ".." / "shared"
+from tests.conftest import shared_dir  # ../shared beside the checkout, or CLEARANCE_SHARED_DIR
+from tests.spec.reference import reference_decide
 
 
 def load_cases() -> list[dict[str, Any]]:
@@ -102,16 +90,28 @@ WRONG_PER_AWS_DOCS: dict[str, tuple[str, str]] = {
         "allowed",
         # Same account; the bucket policy allows the assumed-role *session* ARN; the session
         # policy only allows ec2:*; nothing denies explicitly.
-        "'A resource-based policy can specify the ARN of the session as a principal. In that "
-        "case, the permissions from the resource-based policy are added after the session is "
-        "created. The resource-based policy permissions are not limited by the session "
-        "policy. The resulting session has all the permissions of the resource-based policy "
-        "plus the intersection of the identity-based policy and the session policy.' "
-        f"({IAM_DOCS}access_policies.html#policies_session). STS says the same for "
-        "federated sessions: permissions a resource policy grants to the session 'are "
-        "granted in addition to the permissions that are granted by the session policies' "
-        "(https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html). "
-        "The implicit deny of the session policy therefore does not block the request.",
+        "'Within the same account, resource-based policies that grant permissions to an IAM "
+        "role session ARN grant permissions directly to the assumed role session. "
+        "Permissions granted directly to a session are not limited by an implicit deny in an "
+        "identity-based policy, a permissions boundary, or session policy.' "
+        f"({IAM_DOCS}reference_policies_evaluation-logic_policy-eval-denyallow.html, 'IAM "
+        "role sessions'); likewise 'A resource-based policy can specify the ARN of the "
+        "session as a principal ... The resource-based policy permissions are not limited by "
+        f"the session policy' ({IAM_DOCS}access_policies.html#policies_session). The "
+        "session policy's implicit deny therefore does not block the request.",
+    ),
+    "iam-simulate/operator/StringNotEquals/should return replacement errors": (
+        "allowed",
+        # StringNotEquals {"test:ConditionKey": ["${aws:username}"]}, aws:username absent,
+        # test:ConditionKey = "test", in an Allow statement.
+        "'Policy variables with no value': 'When policy variables reference a condition "
+        "context key that has no value or is not present in an authorization context for a "
+        "request, the value is effectively null. There is no equal or like value.' and "
+        "'Inverted condition operators like StringNotEquals or StringNotLike do match "
+        "against a null value, as the value of the condition key they are testing against "
+        "is not equal to or like the effectively null value' "
+        f"({IAM_DOCS}reference_policies_variables.html#policy-vars-no-value). 'test' is not "
+        "equal to null, so the condition holds and the Allow applies.",
     ),
 }
 

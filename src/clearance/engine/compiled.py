@@ -287,11 +287,32 @@ def _aws_match(value: str, principal: Principal) -> PrincipalMatch:
         return PrincipalMatch.NONE
     if value == principal.arn:
         return PrincipalMatch.DIRECT
-    if kind is PrincipalKind.ROLE_SESSION and value == principal.role_arn:
+    if kind is PrincipalKind.ROLE_SESSION and _names_role_of(value, principal):
         return PrincipalMatch.ROLE
     if principal.account is not None and value in (principal.account, principal.account_root):
         return PrincipalMatch.DIRECT if kind is PrincipalKind.ROOT else PrincipalMatch.ACCOUNT
     return PrincipalMatch.NONE
+
+
+def _names_role_of(value: str, session: Principal) -> bool:
+    """Whether a role ARN names the role a session was assumed from.
+
+    An assumed-role ARN drops the role's path, and role names are unique in an
+    account, so ``role/team/deployer`` names the sessions of ``deployer``.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+    """
+    role = session.role_arn
+    if role is None or not value.startswith("arn:"):
+        return False
+    if value == role:
+        return True
+    prefix, _, rest = value.partition(":role/")
+    role_prefix, _, role_rest = role.partition(":role/")
+    return (
+        bool(rest)
+        and prefix == role_prefix
+        and rest.rsplit("/", 1)[-1] == role_rest.rsplit("/", 1)[-1]
+    )
 
 
 def _names(principal: Principal) -> tuple[str, ...]:

@@ -58,7 +58,7 @@ def _decide(request: Request, policies: PolicySet, every: bool) -> Decision:
     owned = aws_owned_denial(request)
     if owned is not None:
         return owned
-    for level in policies.guardrails(scope):
+    for level in policies.guardrails(scope, request.rcp_bound):
         if not _allowing(level, request, True):
             return Decision(_IMPLICIT, level.policy_type)
 
@@ -129,7 +129,7 @@ def _explicit_denies(request: Request, policies: PolicySet, every: bool) -> list
     action = request.action_key
     principal = request.principal
     bounded = policies.boundary is not None and principal.scope.iam
-    for group in policies.deny_groups(principal.scope):
+    for group in policies.deny_groups(principal.scope, request.rcp_bound):
         for statement in group.for_action(action)[0]:
             test = statement.matches_principal
             # AWS: a Deny with NotPrincipal always denies a principal that has a

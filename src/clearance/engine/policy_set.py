@@ -110,8 +110,8 @@ class PolicySet:
         self.rcp = tuple(_group(PolicyType.RCP, level, i) for i, level in enumerate(rcp))
         endpoints = list(vpc_endpoint)
         self.vpc_endpoint = _group(PolicyType.VPC_ENDPOINT, endpoints) if endpoints else None
-        self._deny_groups: dict[Scope, tuple[PolicyGroup, ...]] = {}
-        self._guardrails: dict[Scope, tuple[PolicyGroup, ...]] = {}
+        self._deny_groups: dict[tuple[Scope, bool], tuple[PolicyGroup, ...]] = {}
+        self._guardrails: dict[tuple[Scope, bool], tuple[PolicyGroup, ...]] = {}
 
     def groups(self) -> list[PolicyGroup]:
         """Every group, in the order explanations list them."""
@@ -125,29 +125,30 @@ class PolicySet:
             *(g for g in limits if g is not None),
         ]
 
-    def deny_groups(self, scope: Scope) -> tuple[PolicyGroup, ...]:
-        """Groups whose Deny statements bind a principal of this scope, in
-        reporting order (the first deny found names the policy type)."""
-        found = self._deny_groups.get(scope)
+    def deny_groups(self, scope: Scope, rcp: bool) -> tuple[PolicyGroup, ...]:
+        """Groups whose Deny statements bind a principal of this scope (and the
+        RCPs when ``rcp``), in reporting order: the first deny found names
+        the policy type."""
+        found = self._deny_groups.get((scope, rcp))
         if found is None:
             groups: list[PolicyGroup] = []
             if scope.scp:
                 groups.extend(self.scp)
-            if scope.rcp:
+            if rcp:
                 groups.extend(self.rcp)
             groups.extend(g for g in (self.vpc_endpoint, self.resource) if g is not None)
             if scope.iam:
                 groups.append(self.identity)
                 groups.extend(g for g in (self.boundary, self.session) if g is not None)
-            found = self._deny_groups[scope] = tuple(groups)
+            found = self._deny_groups[scope, rcp] = tuple(groups)
         return found
 
-    def guardrails(self, scope: Scope) -> tuple[PolicyGroup, ...]:
+    def guardrails(self, scope: Scope, rcp: bool) -> tuple[PolicyGroup, ...]:
         """Groups that must each allow: SCP levels, RCP levels, VPC endpoint."""
-        found = self._guardrails.get(scope)
+        found = self._guardrails.get((scope, rcp))
         if found is None:
-            groups = [*(self.scp if scope.scp else ()), *(self.rcp if scope.rcp else ())]
+            groups = [*(self.scp if scope.scp else ()), *(self.rcp if rcp else ())]
             if self.vpc_endpoint is not None:
                 groups.append(self.vpc_endpoint)
-            found = self._guardrails[scope] = tuple(groups)
+            found = self._guardrails[scope, rcp] = tuple(groups)
         return found

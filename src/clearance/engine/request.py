@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from clearance.arn import parse_arn
+from clearance.engine.facts import RCP_SERVICES
 
 __all__ = [
     "ANONYMOUS",
@@ -66,19 +67,18 @@ class Scope:
     ``iam``: identity policies, boundaries and session policies apply (not to
     the root user, AWS services or anonymous callers). ``scp``: the caller
     belongs to an account that SCPs govern (not services or anonymous
-    callers). ``rcp``: RCPs apply (to everyone but AWS service principals).
+    callers). RCPs bind every caller, AWS services included; whether they
+    apply depends on the action's service (:attr:`Request.rcp_bound`).
     """
 
     iam: bool
     scp: bool
-    rcp: bool
 
     @staticmethod
     def of(kind: PrincipalKind) -> Scope:
         return Scope(
             iam=kind in _IAM_KINDS,
             scp=kind not in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS),
-            rcp=kind is not PrincipalKind.SERVICE,
         )
 
 
@@ -141,10 +141,13 @@ class Request:
     context: Mapping[str, ContextValue] = field(default_factory=dict)
     resource_account: str | None = None
     resource_policy_kind: ResourcePolicyKind = ResourcePolicyKind.RESOURCE
-    action_key: str = ""
+    action_key: str = field(default="", init=False)
+    rcp_bound: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "action_key", self.action.lower())
+        key = self.action.lower()
+        object.__setattr__(self, "action_key", key)
+        object.__setattr__(self, "rcp_bound", key.partition(":")[0] in RCP_SERVICES)
 
     @property
     def same_account(self) -> bool:
