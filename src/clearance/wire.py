@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["WireRequest"]
+__all__ = ["WireRequest", "WireResponse"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +49,10 @@ class WireRequest:
 
     def header_values(self, name: str) -> list[str]:
         return list(self._index.get(name.lower(), ()))
+
+
+@dataclass(frozen=True, slots=True)
+class WireResponse:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""

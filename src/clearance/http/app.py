@@ -1,0 +1,121 @@
+"""The ASGI application: HTTP in, :class:`~clearance.wire.WireRequest` to the
+gateway, :class:`~clearance.wire.WireResponse` back out.
+
+Plain ASGI (no framework): the whole request is one callable, and this module
+is the only place that knows about ASGI scopes and messages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Protocol
+
+from clearance.wire import WireRequest, WireResponse
+
+__all__ = ["Gateway", "create_app"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+log = logging.getLogger("clearance.http")
+
+MAX_BODY = 8 * 1024 * 1024
+HEALTH_PATHS = frozenset({"/_clearance/health", "/health"})
+
+
+class Gateway(Protocol):
+    def handle(self, request: WireRequest) -> WireResponse: ...
+
+
+def create_app(gateway: Gateway) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        if scope["path"] in HEALTH_PATHS and scope["method"] in ("GET", "HEAD"):
+            await _respond(send, _health())
+            return
+        body = await _read_body(receive)
+        if body is None:
+            await _respond(send, _too_large())
+            return
+        request = _wire_request(scope, body)
+        # The gateway is synchronous (SQL and CPU work); uvicorn runs one event
+        # loop per worker process, so scale-out is by processes.
+        response = gateway.handle(request)
+        await _respond(send, response)
+
+    return app
+
+
+def _wire_request(scope: Scope, body: bytes) -> WireRequest:
+    raw_path = scope.get("raw_path")
+    path = raw_path.decode("latin-1") if raw_path else scope["path"]
+    path = path.split("?", 1)[0]
+    headers = tuple(
+        (name.decode("latin-1").lower(), value.decode("latin-1"))
+        for name, value in scope["headers"]
+    )
+    client = scope.get("client")
+    return WireRequest(
+        method=scope["method"],
+        path=path or "/",
+        query=scope.get("query_string", b"").decode("latin-1"),
+        headers=headers,
+        body=body,
+        source_ip=client[0] if client else None,
+        secure=scope.get("scheme") == "https",
+    )
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _respond(send: Send, response: WireResponse) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def _health() -> WireResponse:
+    body = json.dumps({"status": "ok"}).encode()
+    return WireResponse(200, (("content-type", "application/json"),), body)
+
+
+def _too_large() -> WireResponse:
+    body = (
+        b"<ErrorResponse><Error><Type>Sender</Type><Code>RequestEntityTooLarge</Code>"
+        b"<Message>Request body exceeds the maximum size.</Message></Error></ErrorResponse>"
+    )
+    return WireResponse(413, (("content-type", "text/xml"),), body)
