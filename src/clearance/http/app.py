@@ -2,7 +2,9 @@
 gateway, :class:`~clearance.wire.WireResponse` back out.
 
 Plain ASGI (no framework): the whole request is one callable, and this module
-is the only place that knows about ASGI scopes and messages.
+is the only place that knows about ASGI scopes and messages. Raw bytes become
+text with UTF-8 and ``surrogateescape``, so authentication can recover exactly
+the bytes the client signed.
 """
 
 from __future__ import annotations
@@ -56,17 +58,17 @@ def create_app(gateway: Gateway) -> Callable[[Scope, Receive, Send], Awaitable[N
 
 def _wire_request(scope: Scope, body: bytes) -> WireRequest:
     raw_path = scope.get("raw_path")
-    path = raw_path.decode("latin-1") if raw_path else scope["path"]
+    path = raw_path.decode("utf-8", "surrogateescape") if raw_path else scope["path"]
     path = path.split("?", 1)[0]
     headers = tuple(
-        (name.decode("latin-1").lower(), value.decode("latin-1"))
+        (name.decode("utf-8", "surrogateescape").lower(), value.decode("utf-8", "surrogateescape"))
         for name, value in scope["headers"]
     )
     client = scope.get("client")
     return WireRequest(
         method=scope["method"],
         path=path or "/",
-        query=scope.get("query_string", b"").decode("latin-1"),
+        query=scope.get("query_string", b"").decode("utf-8", "surrogateescape"),
         headers=headers,
         body=body,
         source_ip=client[0] if client else None,
@@ -92,7 +94,7 @@ async def _read_body(receive: Receive) -> bytes | None:
 
 
 async def _respond(send: Send, response: WireResponse) -> None:
-    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    headers = [(k.encode("latin-1"), v.encode("utf-8", "surrogateescape")) for k, v in response.headers]
     headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body})
