@@ -94,7 +94,9 @@ async def _read_body(receive: Receive) -> bytes | None:
 
 
 async def _respond(send: Send, response: WireResponse) -> None:
-    headers = [(k.encode("latin-1"), v.encode("utf-8", "surrogateescape")) for k, v in response.headers]
+    headers = [
+        (k.encode("latin-1"), v.encode("utf-8", "surrogateescape")) for k, v in response.headers
+    ]
     headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body})
