@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from clearance import __version__
-from clearance.cli import lint, simulate
+from clearance.cli import lint, serve, simulate
 
 app = typer.Typer(
     name="clearance",
@@ -32,6 +32,7 @@ def _root(
 
 simulate.register(app)
 lint.register(app)
+serve.register(app)
 
 
 def main() -> None:

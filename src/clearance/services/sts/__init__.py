@@ -1,0 +1,5 @@
+"""STS operations."""
+
+from clearance.services.sts import identity
+
+__all__ = ["identity"]
