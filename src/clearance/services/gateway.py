@@ -17,10 +17,10 @@ from clearance.authn import Authenticated, KeyRecord, authenticate, scope_of
 from clearance.clock import Clock
 from clearance.errors import ClearanceError
 from clearance.protocol import decode_request, encode_error, encode_result, parse_form
-from clearance.protocol.form import scalar
+from clearance.protocol.form import Raw, scalar
 from clearance.services import iam, sts  # noqa: F401  (registers the operations)
 from clearance.services.authorize import Authorizer
-from clearance.services.context import CallContext, Caller
+from clearance.services.context import CallContext, Caller, CallerKind
 from clearance.services.errors import InvalidClientTokenId, NotImplementedOperation, ServiceFailure
 from clearance.services.registry import OPERATIONS
 from clearance.store import KeyRecord as StoredKey
@@ -114,7 +114,7 @@ def _route(request: WireRequest) -> _Route:
     return _Route(service, scalar(params.get("Action")), scope[0] if scope else DEFAULT_REGION)
 
 
-def _form(request: WireRequest) -> dict[str, object]:
+def _form(request: WireRequest) -> dict[str, Raw]:
     try:
         params = dict(parse_form(request.query))
         if request.method == "POST" and request.body:
@@ -172,7 +172,7 @@ def _caller(auth: Authenticated, record: StoredKey | None) -> Caller:
             role_arn=role_arn,
             session=session,
         )
-    kind = "federated_user" if session.kind == "FederatedUser" else "user"
+    kind: CallerKind = "federated_user" if session.kind == "FederatedUser" else "user"
     return Caller(
         record.account_id,
         session.principal_arn,

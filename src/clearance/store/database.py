@@ -21,17 +21,20 @@ processes, while each statement after the lock sees the latest committed data.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
-from clearance.store.errors import ConcurrentModification
+from clearance.store.errors import ConcurrentModification, InvalidInput
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT_MS",
@@ -67,6 +70,7 @@ def create_store_engine(
 ) -> Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
+        _create_private_file(Path(str(parsed.database)))
         engine = sa.create_engine(
             parsed,
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
@@ -78,6 +82,16 @@ def create_store_engine(
     options.setdefault("max_overflow", 16)
     options.setdefault("pool_recycle", 1800)
     return sa.create_engine(parsed, **options)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create a new database file readable by its owner only (SQLite gives the
+    ``-wal`` and ``-shm`` files the same permissions)."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -112,9 +126,13 @@ _SQLITE_BUSY = re.compile(r"database is locked|database is busy", re.IGNORECASE)
 
 @contextmanager
 def translate_errors() -> Iterator[None]:
-    """Map lock timeouts, deadlocks and lost races to ``ConcurrentModification``."""
+    """Map lock timeouts, deadlocks and lost races to ``ConcurrentModification``,
+    and values the database refuses (too long...) to ``InvalidInput``."""
     try:
         yield
+    except DataError:
+        # The IAM layer validates lengths and formats first; this is the backstop.
+        raise InvalidInput("A value is too long or malformed for the store.") from None
     except IntegrityError:
         raise ConcurrentModification(
             "The request conflicted with a concurrent change; retry it."

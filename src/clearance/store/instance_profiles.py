@@ -17,27 +17,46 @@ from clearance.store.errors import (
 from clearance.store.ids import INSTANCE_PROFILE_PREFIX
 from clearance.store.lookup import find_instance_profile, find_role, role_query, role_record
 from clearance.store.pagination import Page, paginate
-from clearance.store.records import InstanceProfile
+from clearance.store.records import InstanceProfile, Role
 from clearance.store.schema import instance_profile_roles, instance_profiles, roles
 from clearance.store.tags import TagInput, delete_tags, write_tags
 
 __all__ = ["InstanceProfilesMixin"]
 
 
+def _profiles(conn: Connection, page: Page[Row[Any]]) -> Page[InstanceProfile]:
+    """Records for a page of profile rows, with their roles read in one query."""
+    ids = [row.id for row in page.items]
+    members: dict[str, list[Role]] = {profile_id: [] for profile_id in ids}
+    if ids:
+        rows = conn.execute(
+            role_query()
+            .add_columns(instance_profile_roles.c.instance_profile_id.label("profile_id"))
+            .join(instance_profile_roles, instance_profile_roles.c.role_id == roles.c.id)
+            .where(instance_profile_roles.c.instance_profile_id.in_(ids))
+        )
+        for row in rows:
+            members[row.profile_id].append(role_record(row))
+    items = tuple(
+        InstanceProfile(
+            account_id=row.account_id,
+            id=row.id,
+            name=row.name,
+            path=row.path,
+            created=row.created_at,
+            roles=tuple(members[row.id]),
+        )
+        for row in page.items
+    )
+    return Page(items, page.marker, page.is_truncated)
+
+
 def _profile(conn: Connection, row: Row[Any]) -> InstanceProfile:
-    members = conn.execute(
-        role_query()
-        .join(instance_profile_roles, instance_profile_roles.c.role_id == roles.c.id)
-        .where(instance_profile_roles.c.instance_profile_id == row.id)
-    )
-    return InstanceProfile(
-        account_id=row.account_id,
-        id=row.id,
-        name=row.name,
-        path=row.path,
-        created=row.created_at,
-        roles=tuple(role_record(member) for member in members),
-    )
+    return _profiles(conn, Page((row,))).items[0]
+
+
+def _row(row: Row[Any]) -> Row[Any]:
+    return row
 
 
 class InstanceProfilesMixin(StoreBase):
@@ -94,14 +113,8 @@ class InstanceProfilesMixin(StoreBase):
                 instance_profiles.c.account_id == account_id,
                 path_starts_with(instance_profiles.c.path, path_prefix),
             )
-            return paginate(
-                conn,
-                query,
-                [instance_profiles.c.name_lower],
-                marker,
-                max_items,
-                lambda row: _profile(conn, row),
-            )
+            order = [instance_profiles.c.name_lower]
+            return _profiles(conn, paginate(conn, query, order, marker, max_items, _row))
 
     def list_instance_profiles_for_role(
         self,
@@ -121,14 +134,8 @@ class InstanceProfilesMixin(StoreBase):
                 )
                 .where(instance_profile_roles.c.role_id == role.id)
             )
-            return paginate(
-                conn,
-                query,
-                [instance_profiles.c.name_lower],
-                marker,
-                max_items,
-                lambda row: _profile(conn, row),
-            )
+            order = [instance_profiles.c.name_lower]
+            return _profiles(conn, paginate(conn, query, order, marker, max_items, _row))
 
     def delete_instance_profile(self, account_id: str, name: str) -> None:
         with self._write(account_id) as tx:
