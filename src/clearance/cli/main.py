@@ -37,3 +37,7 @@ serve.register(app)
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()
