@@ -89,14 +89,19 @@ def test_last_used(store: Store, account: str, clock: FixedClock) -> None:
     key = store.create_access_key(account, "alice")
     never = store.get_access_key_last_used(account, key.id)
     assert (never.user_name, never.last_used, never.service_name, never.region) == (
-        "alice", None, None, None,
-    )  # fmt: skip
+        "alice",
+        None,
+        None,
+        None,
+    )
     clock.advance(hours=2)
     store.record_access_key_use(key.id, "iam", "us-east-1")
     used = store.get_access_key_last_used(account, key.id)
     assert (used.last_used, used.service_name, used.region) == (
-        START + timedelta(hours=2), "iam", "us-east-1",
-    )  # fmt: skip
+        START + timedelta(hours=2),
+        "iam",
+        "us-east-1",
+    )
     with pytest.raises(NoSuchEntity):
         store.get_access_key_last_used("210987654321", key.id)
 

@@ -42,8 +42,10 @@ def test_attach_detach_list(store: Store, account: str, kind: str) -> None:
     for policy in (b, a, aws, b):  # attaching again changes nothing
         attach(account, "owner", policy.arn)
     assert [(p.name, p.arn) for p in listed(account, "OWNER").items] == [
-        ("a", a.arn), ("B", b.arn), ("ReadOnlyAccess", aws.arn),
-    ]  # fmt: skip
+        ("a", a.arn),
+        ("B", b.arn),
+        ("ReadOnlyAccess", aws.arn),
+    ]
     assert [p.name for p in listed(account, "owner", path_prefix="/x/").items] == ["B"]
     assert store.get_policy(account, b.arn).attachment_count == 1
     detach(account, "owner", b.arn)
@@ -97,8 +99,10 @@ def test_list_entities_for_policy(store: Store, account: str) -> None:
     everything = [("group", "devs"), ("role", "deployer"), ("user", "alice"), ("user", "bob")]
     assert names() == everything
     assert names(usage="PermissionsPolicy") == [
-        ("group", "devs"), ("role", "deployer"), ("user", "bob"),
-    ]  # fmt: skip
+        ("group", "devs"),
+        ("role", "deployer"),
+        ("user", "bob"),
+    ]
     assert names(usage="PermissionsBoundary") == [("role", "deployer"), ("user", "alice")]
     assert names(entity_filter="User") == [("user", "alice"), ("user", "bob")]
     assert names(entity_filter="Group", usage="PermissionsBoundary") == []

@@ -27,8 +27,9 @@ def test_user_key_record(store: Store, account: str) -> None:
 
 def test_user_policies(store: Store, account: str) -> None:
     boundary = store.create_policy(account, "Boundary", '{"b":1}')
-    user = store.create_user(account, "alice", permissions_boundary=boundary.arn,
-                              tags=[("team", "a")])  # fmt: skip
+    user = store.create_user(
+        account, "alice", permissions_boundary=boundary.arn, tags=[("team", "a")]
+    )
     managed = store.create_policy(account, "Managed", '{"m":1}', path="/x/")
     aws = store.create_policy("aws", "ReadOnlyAccess", '{"aws":1}')
     group_managed = store.create_policy(account, "GroupManaged", '{"gm":1}')

@@ -19,8 +19,10 @@ def test_lifecycle(store: Store, account: str) -> None:
         account, "alice", "Tr0ub4dor&3", password_reset_required=True
     )
     assert (profile.user_name, profile.created, profile.password_reset_required) == (
-        "Alice", START, True,
-    )  # fmt: skip
+        "Alice",
+        START,
+        True,
+    )
     assert store.get_login_profile(account, "ALICE") == profile
     with pytest.raises(
         EntityAlreadyExists, match=r"^Login Profile for user Alice already exists.$"

@@ -17,8 +17,10 @@ def test_oidc_provider(store: Store, account: str) -> None:
     assert provider.url == "token.example.com/realms/x"
     assert provider.arn == f"arn:aws:iam::{account}:oidc-provider/token.example.com/realms/x"
     assert (provider.client_ids, provider.thumbprints, provider.created) == (
-        ("app", "cli"), ("a" * 40,), START,
-    )  # fmt: skip
+        ("app", "cli"),
+        ("a" * 40,),
+        START,
+    )
     assert store.get_open_id_connect_provider(account, provider.arn) == provider
     with pytest.raises(
         EntityAlreadyExists,
@@ -38,8 +40,9 @@ def test_oidc_provider(store: Store, account: str) -> None:
     assert store.find_open_id_connect_provider(account, "https://other.example.com") is None
     store.create_open_id_connect_provider(account, "https://a.example.com")
     assert [p.url for p in store.list_open_id_connect_providers(account)] == [
-        "a.example.com", "token.example.com/realms/x",
-    ]  # fmt: skip
+        "a.example.com",
+        "token.example.com/realms/x",
+    ]
     store.create_account(OTHER_ACCOUNT)
     missing = f"^OpenIDConnect Provider not found for arn {provider.arn}$"
     with pytest.raises(NoSuchEntity, match=missing):

@@ -15,14 +15,22 @@ from tests.store.conftest import DOC, START, TRUST
 def test_create_and_read(store: Store, account: str) -> None:
     boundary = store.create_policy(account, "boundary", DOC)
     role = store.create_role(
-        account, "Deployer", TRUST, path="/ci/", description="CI deploys",
-        max_session_duration=7200, permissions_boundary=boundary.arn, tags=[("env", "prod")],
-    )  # fmt: skip
+        account,
+        "Deployer",
+        TRUST,
+        path="/ci/",
+        description="CI deploys",
+        max_session_duration=7200,
+        permissions_boundary=boundary.arn,
+        tags=[("env", "prod")],
+    )
     assert re.fullmatch(r"AROA[A-Z2-7]{17}", role.id)
     assert role.arn == f"arn:aws:iam::{account}:role/ci/Deployer"
     assert (role.assume_role_policy, role.description, role.max_session_duration) == (
-        TRUST, "CI deploys", 7200,
-    )  # fmt: skip
+        TRUST,
+        "CI deploys",
+        7200,
+    )
     assert role.permissions_boundary_arn == boundary.arn and role.created == START
     assert store.get_role(account, "deployer") == role
     assert store.get_role_by_id(account, role.id) == role
@@ -75,9 +83,16 @@ def test_delete_role_conflicts_and_sessions(store: Store, account: str) -> None:
     store.attach_role_policy(account, "r", policy.arn)
     store.put_role_policy(account, "r", "inline", DOC)
     session = store.create_session(
-        SessionSpec(account, "AssumedRole", f"arn:aws:sts::{account}:assumed-role/r/s",
-                    f"{role.id}:s", START + timedelta(hours=1), role_id=role.id, session_name="s")
-    )  # fmt: skip
+        SessionSpec(
+            account,
+            "AssumedRole",
+            f"arn:aws:sts::{account}:assumed-role/r/s",
+            f"{role.id}:s",
+            START + timedelta(hours=1),
+            role_id=role.id,
+            session_name="s",
+        )
+    )
     steps: list[tuple[str, Callable[..., object], tuple[str, ...]]] = [
         (
             "must remove roles from instance profile first.",

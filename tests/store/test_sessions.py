@@ -72,9 +72,10 @@ def test_secrets_and_tokens_at_rest(store: Store, account: str) -> None:
 def test_session_token_session_for_a_user(store: Store, account: str) -> None:
     user = store.create_user(account, "alice", path="/eng/")
     created = store.create_session(
-        SessionSpec(account, "SessionToken", user.arn, user.id, START + timedelta(hours=12),
-                    user_id=user.id)
-    )  # fmt: skip
+        SessionSpec(
+            account, "SessionToken", user.arn, user.id, START + timedelta(hours=12), user_id=user.id
+        )
+    )
     record = store.key_record(created.session.access_key_id)
     assert record is not None
     assert (record.user_id, record.user_name, record.user_path) == (user.id, "alice", "/eng/")
@@ -84,9 +85,15 @@ def test_delete_and_expire(store: Store, account: str) -> None:
     spec, _ = _role_session(store, account)
     short = store.create_session(spec)
     long = store.create_session(
-        SessionSpec(spec.account_id, spec.kind, spec.principal_arn, spec.principal_id,
-                    START + timedelta(hours=12), role_id=spec.role_id)
-    )  # fmt: skip
+        SessionSpec(
+            spec.account_id,
+            spec.kind,
+            spec.principal_arn,
+            spec.principal_id,
+            START + timedelta(hours=12),
+            role_id=spec.role_id,
+        )
+    )
     assert store.delete_expired_sessions() == 0
     assert store.delete_expired_sessions(START + timedelta(hours=2)) == 1
     assert store.get_session(short.session.access_key_id) is None
@@ -109,8 +116,14 @@ def test_invalid_specs(store: Store, account: str) -> None:
 def test_user_deletion_ends_its_sessions(store: Store, account: str) -> None:
     user = store.create_user(account, "alice")
     created = store.create_session(
-        SessionSpec(account, "FederatedUser", f"arn:aws:sts::{account}:federated-user/x",
-                    f"{account}:x", START + timedelta(hours=1), user_id=user.id)
-    )  # fmt: skip
+        SessionSpec(
+            account,
+            "FederatedUser",
+            f"arn:aws:sts::{account}:federated-user/x",
+            f"{account}:x",
+            START + timedelta(hours=1),
+            user_id=user.id,
+        )
+    )
     store.delete_user(account, "alice")
     assert store.get_session(created.session.access_key_id) is None

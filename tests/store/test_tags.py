@@ -17,36 +17,42 @@ from tests.store.conftest import DOC, TRUST
 Setup = Callable[[Store, str], str]
 RESOURCES: dict[str, tuple[str, str, Setup, Callable[[Store, str, str], None]]] = {
     "user": (
-        "user", "TagsPerUser",
+        "user",
+        "TagsPerUser",
         lambda s, a: s.create_user(a, "Res").name,
         lambda s, a, ref: s.delete_user(a, ref),
     ),
     "role": (
-        "role", "TagsPerRole",
+        "role",
+        "TagsPerRole",
         lambda s, a: s.create_role(a, "Res", TRUST).name,
         lambda s, a, ref: s.delete_role(a, ref),
     ),
     "policy": (
-        "policy", "TagsPerPolicy",
+        "policy",
+        "TagsPerPolicy",
         lambda s, a: s.create_policy(a, "Res", DOC).arn,
         lambda s, a, ref: s.delete_policy(a, ref),
     ),
     "instance_profile": (
-        "instance_profile", "TagsPerInstanceProfile",
+        "instance_profile",
+        "TagsPerInstanceProfile",
         lambda s, a: s.create_instance_profile(a, "Res").name,
         lambda s, a, ref: s.delete_instance_profile(a, ref),
     ),
     "oidc": (
-        "open_id_connect_provider", "TagsPerOpenIDConnectProvider",
+        "open_id_connect_provider",
+        "TagsPerOpenIDConnectProvider",
         lambda s, a: s.create_open_id_connect_provider(a, "https://idp.example.com", ["c"]).arn,
         lambda s, a, ref: s.delete_open_id_connect_provider(a, ref),
     ),
     "saml": (
-        "saml_provider", "TagsPerSAMLProvider",
+        "saml_provider",
+        "TagsPerSAMLProvider",
         lambda s, a: s.create_saml_provider(a, "Res", "<md/>").arn,
         lambda s, a, ref: s.delete_saml_provider(a, ref),
     ),
-}  # fmt: skip
+}
 
 
 def _methods(store: Store, suffix: str) -> tuple[Any, Any, Any]:

@@ -42,9 +42,9 @@ _ROOT_POLICIES = PolicySet()
 class Authorizer:
     def __init__(self, store: Store, cache_size: int = 4096) -> None:
         self._store = store
-        self._cache: OrderedDict[tuple[str, ...], tuple[int, PolicySet, tuple[Tag, ...]]] = (
-            OrderedDict()
-        )
+        self._cache: OrderedDict[
+            tuple[str, ...], tuple[tuple[int, ...], PolicySet, tuple[Tag, ...]]
+        ] = OrderedDict()
         self._cache_size = cache_size
         self._lock = Lock()
 
@@ -76,7 +76,8 @@ class Authorizer:
             return _ROOT_POLICIES, ()
         session = caller.session
         key = (caller.account_id, caller.entity_id, session.access_key_id if session else "")
-        version = self._store.account_version(caller.account_id)
+        # AWS managed policies live in account "aws": a change there matters too.
+        version = self._versions(caller.account_id)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None and cached[0] == version:
@@ -91,11 +92,15 @@ class Authorizer:
         )
         tags = _merge_tags(loaded.tags, session.tags if session else ())
         with self._lock:
-            self._cache[key] = (loaded.version, policy_set, tags)
+            self._cache[key] = (version, policy_set, tags)
             self._cache.move_to_end(key)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return policy_set, tags
+
+    def _versions(self, account_id: str) -> tuple[int, ...]:
+        versions = self._store.account_versions([account_id, "aws"])
+        return (versions.get(account_id, 0), versions.get("aws", 0))
 
     def _session_policies(self, caller: Caller) -> list[NamedPolicy]:
         session = caller.session

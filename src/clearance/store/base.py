@@ -32,7 +32,7 @@ NOTIFY_CHANNEL = "clearance_account_version"
 
 @dataclass(frozen=True, slots=True)
 class Quotas:
-    """IAM's default quotas (reference_iam-quotas). ``None`` lifts a quota."""
+    """IAM's default quotas (reference_iam-quotas); a per-account quota of None is no limit."""
 
     access_keys_per_user: int = 2
     groups_per_user: int = 10

@@ -11,12 +11,17 @@ SQLite (the default, ``sqlite:///path/clearance.db``):
 - writes start with ``BEGIN IMMEDIATE``: the write lock is taken before the
   first read, so a quota counted inside the transaction cannot change before
   the insert (no lock upgrade, no ``SQLITE_BUSY`` mid-transaction). Reads start
-  with a plain ``BEGIN`` and see one snapshot.
+  with a plain ``BEGIN`` and see one snapshot;
+- SQLite 3.35 or later (``RETURNING``); a new database file is created mode 0600.
 
 PostgreSQL (``postgresql://...``, driven by psycopg 3): READ COMMITTED, and
 every write first locks its account's row (``UPDATE accounts SET version =
 version + 1``), which serializes the writes of one account across all server
 processes, while each statement after the lock sees the latest committed data.
+
+On both, the per-request reads (a key, the account's version) are single
+statements run without BEGIN/COMMIT round trips. Lock timeouts, deadlocks and
+lost races surface as ``ConcurrentModification`` (409, retryable).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,6 +76,7 @@ def create_store_engine(
     url: str | URL, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS, **options: Any
 ) -> Engine:
     parsed = normalize_url(url)
+    options.setdefault("hide_parameters", True)  # no hashes or ciphertexts in error text
     if parsed.get_backend_name() == "sqlite":
         _create_private_file(Path(str(parsed.database)))
         engine = sa.create_engine(
@@ -94,6 +102,24 @@ def _create_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
+def _enable_wal(cursor: Any, busy_timeout_ms: int) -> None:
+    """Switch a new database to WAL (a persistent setting). The switch takes an
+    exclusive lock without waiting on the busy handler, so first opens that race
+    retry until the busy timeout."""
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                if mode.lower() != "wal":
+                    raise RuntimeError(f"SQLite refused WAL mode (journal_mode={mode})")
+            return
+        except sqlite3.OperationalError as error:
+            if not _SQLITE_BUSY.search(str(error)) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -101,10 +127,10 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            _enable_wal(cursor, busy_timeout_ms)
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         finally:
             cursor.close()
 
