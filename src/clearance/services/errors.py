@@ -30,3 +30,23 @@ class ServiceFailure(ClearanceError):
 
     def __init__(self, message: str = "An internal error occurred. Try again.") -> None:
         super().__init__(message)
+
+
+# IAM passwords (login profiles, ChangePassword).
+
+
+class PasswordPolicyViolation(ClearanceError):
+    """A new password does not satisfy the account's password policy."""
+
+    code = "PasswordPolicyViolation"
+    http_status = 400
+
+
+class InvalidUserType(ClearanceError):
+    """An operation only IAM users may call (ChangePassword) called by another principal."""
+
+    code = "InvalidUserType"
+    http_status = 400
+
+
+__all__ += ["InvalidUserType", "PasswordPolicyViolation"]

@@ -1,6 +1,28 @@
 """IAM operations, one module per resource family. Importing this package
 registers every operation with :mod:`clearance.services.registry`."""
 
-from clearance.services.iam import users
+from clearance.services.iam import (
+    access_keys,
+    account,
+    groups,
+    instance_profiles,
+    login_profiles,
+    policies,
+    providers,
+    role_policies,
+    roles,
+    users,
+)
 
-__all__ = ["users"]
+__all__ = [
+    "access_keys",
+    "account",
+    "groups",
+    "instance_profiles",
+    "login_profiles",
+    "policies",
+    "providers",
+    "role_policies",
+    "roles",
+    "users",
+]
