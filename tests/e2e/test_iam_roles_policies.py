@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -379,11 +378,6 @@ def test_service_linked_roles_are_protected(iam: Any, store: Store, unique: Uniq
     store.delete_role(ACCOUNT_ID, name)
 
 
-@pytest.mark.xfail(
-    reason="engine.builtin.aws_owned_denial refuses every non-read iam: action on "
-    "/aws-service-role/ roles; AWS lets customers change their description and tags",
-    raises=ClientError,
-)
 def test_service_linked_role_description_and_tags_are_editable(
     iam: Any, store: Store, unique: Unique
 ) -> None:
@@ -1030,19 +1024,6 @@ def _denied(user: str, action: str, resource: str) -> str:
     )
 
 
-def _until_allowed(call: Callable[[], Any]) -> Any:
-    """New keys and policy changes are visible at once; retry briefly all the same
-    (no retry is needed today: the loop exits on the first try)."""
-    for _ in range(20):
-        try:
-            return call()
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "AccessDenied":
-                raise
-            time.sleep(0.05)
-    return call()
-
-
 def test_create_role_only_under_app_path(
     iam: Any, make_user: Callable[..., Any], unique: Unique
 ) -> None:
@@ -1059,11 +1040,7 @@ def test_create_role_only_under_app_path(
         }
     )
     allowed, denied = unique("in-app"), unique("outside")
-    _until_allowed(
-        lambda: client.create_role(
-            RoleName=allowed, Path="/app/", AssumeRolePolicyDocument=json.dumps(TRUST)
-        )
-    )
+    client.create_role(RoleName=allowed, Path="/app/", AssumeRolePolicyDocument=json.dumps(TRUST))
     error = _error(
         lambda: client.create_role(RoleName=denied, AssumeRolePolicyDocument=json.dumps(TRUST))
     )
@@ -1091,7 +1068,7 @@ def test_read_only_user_reads_aws_managed_policies(
 ) -> None:
     user, client = make_user()
     iam.attach_user_policy(UserName=user, PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
-    policy = _until_allowed(lambda: client.get_policy(PolicyArn=ADMIN))["Policy"]
+    policy = client.get_policy(PolicyArn=ADMIN)["Policy"]
     assert policy["PolicyName"] == "AdministratorAccess"
     assert client.get_policy_version(PolicyArn=ADMIN, VersionId="v1")["PolicyVersion"]
     assert client.list_roles(MaxItems=1)["Roles"] is not None
@@ -1143,12 +1120,8 @@ def test_permissions_boundary_delegation(
         }
     )
     bounded, free = unique("bounded"), unique("free")
-    _until_allowed(
-        lambda: client.create_role(
-            RoleName=bounded,
-            AssumeRolePolicyDocument=json.dumps(TRUST),
-            PermissionsBoundary=boundary,
-        )
+    client.create_role(
+        RoleName=bounded, AssumeRolePolicyDocument=json.dumps(TRUST), PermissionsBoundary=boundary
     )
     error = _error(
         lambda: client.create_role(RoleName=free, AssumeRolePolicyDocument=json.dumps(TRUST))

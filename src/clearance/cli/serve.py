@@ -13,6 +13,7 @@ import uvicorn
 
 from clearance.clock import SystemClock
 from clearance.services.bootstrap import create_account, ensure_account, open_server_store
+from clearance.services.iam.managed_seed import seed_aws_managed_policies
 from clearance.settings import Settings
 
 __all__ = ["register"]
@@ -54,6 +55,7 @@ def serve(
         settings.root_access_key_id,
         settings.root_secret_access_key,
     )
+    seed_aws_managed_policies(store)
     store.close()
     if created is not None and settings.root_access_key_id is None:
         typer.echo(

@@ -5,7 +5,8 @@
 * AWS-owned IAM resources — AWS managed policies (account ``aws``), reserved
   SSO roles (``/aws-reserved/``) and service-linked roles
   (``/aws-service-role/``) — can be read but not changed by any customer
-  policy.
+  policy, except that a service-linked role's description and tags can be
+  edited and the role deleted through DeleteServiceLinkedRole.
   https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html
   https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
 """
@@ -20,6 +21,16 @@ __all__ = ["ALWAYS_ALLOWED", "always_allowed", "aws_owned_denial"]
 ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity"})
 _READ_VERBS = ("get", "list", "generate", "simulate")
 _AWS_OWNED_MARKERS = (":iam::aws:policy/", ":role/aws-reserved/", ":role/aws-service-role/")
+_SERVICE_LINKED = ":role/aws-service-role/"
+_SERVICE_LINKED_EDITS = frozenset(
+    {
+        "iam:updateroledescription",
+        "iam:updaterole",
+        "iam:tagrole",
+        "iam:untagrole",
+        "iam:deleteservicelinkedrole",
+    }
+)
 
 
 def always_allowed(request: Request) -> Decision:
@@ -37,6 +48,8 @@ def aws_owned_denial(request: Request) -> Decision | None:
         return None
     resource = request.resource
     if not any(marker in resource for marker in _AWS_OWNED_MARKERS):
+        return None
+    if _SERVICE_LINKED in resource and action in _SERVICE_LINKED_EDITS:
         return None
     return Decision(
         Outcome.IMPLICIT_DENY,

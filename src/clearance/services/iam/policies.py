@@ -34,7 +34,7 @@ from clearance.services.iam.common import (
     tag_keys_context,
     tags_out,
 )
-from clearance.services.iam.roles import authorize_role
+from clearance.services.iam.roles import authorize_role, check_modifiable
 from clearance.services.registry import operation
 from clearance.store import ManagedPolicy, NoSuchEntity, PolicyVersion, Tag
 
@@ -241,7 +241,9 @@ def list_policy_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
 def attach_role_policy(ctx: CallContext, params: dict[str, Any]) -> None:
     name, arn = params["RoleName"], params["PolicyArn"]
     extra: dict[str, ContextValue] = {"iam:PolicyARN": arn}
-    role = authorize_role(ctx, "iam:AttachRolePolicy", name, extra, protect=True).require()
+    role = authorize_role(
+        ctx, "iam:AttachRolePolicy", name, extra, guard=check_modifiable
+    ).require()
     check_policy_arn(arn)
     ctx.store.attach_role_policy(ctx.account_id, role.name, arn)
     return None
@@ -251,7 +253,9 @@ def attach_role_policy(ctx: CallContext, params: dict[str, Any]) -> None:
 def detach_role_policy(ctx: CallContext, params: dict[str, Any]) -> None:
     name, arn = params["RoleName"], params["PolicyArn"]
     extra: dict[str, ContextValue] = {"iam:PolicyARN": arn}
-    role = authorize_role(ctx, "iam:DetachRolePolicy", name, extra, protect=True).require()
+    role = authorize_role(
+        ctx, "iam:DetachRolePolicy", name, extra, guard=check_modifiable
+    ).require()
     check_policy_arn(arn)
     ctx.store.detach_role_policy(ctx.account_id, role.name, arn)
     return None

@@ -50,8 +50,12 @@ def _oidc_arn(ctx: CallContext, url: str) -> str:
 
 
 def _check_oidc_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme.lower() != "https" or not parts.hostname or parts.query or parts.fragment:
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme.lower() == "https" and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        valid = False
+    if not valid or parts.query or parts.fragment or any(c.isspace() for c in url):
         raise InvalidInput("Invalid Open ID Connect Provider URL")
 
 

@@ -20,7 +20,7 @@ from clearance.services.iam.common import (
     page_args,
     page_result,
 )
-from clearance.services.iam.roles import authorize_role
+from clearance.services.iam.roles import authorize_role, check_modifiable
 from clearance.services.registry import operation
 
 __all__: list[str] = []
@@ -29,7 +29,7 @@ __all__: list[str] = []
 @operation("iam", "PutRolePolicy")
 def put_role_policy(ctx: CallContext, params: dict[str, Any]) -> None:
     name, document = params["RoleName"], params["PolicyDocument"]
-    role = authorize_role(ctx, "iam:PutRolePolicy", name, protect=True).require()
+    role = authorize_role(ctx, "iam:PutRolePolicy", name, guard=check_modifiable).require()
     check_inline_policy(document, ROLE_INLINE_POLICIES, role.name)
     ctx.store.put_role_policy(ctx.account_id, role.name, params["PolicyName"], document)
     return None
@@ -48,7 +48,7 @@ def get_role_policy(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("iam", "DeleteRolePolicy")
 def delete_role_policy(ctx: CallContext, params: dict[str, Any]) -> None:
-    authorize_role(ctx, "iam:DeleteRolePolicy", params["RoleName"], protect=True)
+    authorize_role(ctx, "iam:DeleteRolePolicy", params["RoleName"], guard=check_modifiable)
     ctx.store.delete_role_policy(ctx.account_id, params["RoleName"], params["PolicyName"])
     return None
 
@@ -68,7 +68,7 @@ def put_role_permissions_boundary(ctx: CallContext, params: dict[str, Any]) -> N
         "iam:PutRolePermissionsBoundary",
         params["RoleName"],
         {"iam:PermissionsBoundary": boundary},
-        protect=True,
+        guard=check_modifiable,
     )
     role = target.require()
     check_policy_arn(boundary)
@@ -78,6 +78,8 @@ def put_role_permissions_boundary(ctx: CallContext, params: dict[str, Any]) -> N
 
 @operation("iam", "DeleteRolePermissionsBoundary")
 def delete_role_permissions_boundary(ctx: CallContext, params: dict[str, Any]) -> None:
-    authorize_role(ctx, "iam:DeleteRolePermissionsBoundary", params["RoleName"], protect=True)
+    authorize_role(
+        ctx, "iam:DeleteRolePermissionsBoundary", params["RoleName"], guard=check_modifiable
+    )
     ctx.store.delete_role_permissions_boundary(ctx.account_id, params["RoleName"])
     return None

@@ -13,6 +13,7 @@ customers may only change their description and tags (UnmodifiableEntity).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,18 +148,18 @@ def authorize_role(
     extra: dict[str, ContextValue] | None = None,
     *,
     by_arn: bool = False,
-    protect: bool = False,
+    guard: Callable[[Role | None], None] | None = None,
 ) -> RoleTarget:
     """Authorize ``action`` on the named role (its real ARN when it exists).
 
     ``extra`` adds to the role's own keys; ``by_arn`` words a denial with the
-    ARN instead of ``role NAME``. ``protect``: the action changes the role's
-    trust or permissions, which a service-linked role refuses (UnmodifiableEntity,
-    as AWS answers even its administrators, before the engine's own refusal to
-    let any policy change an AWS-owned role)."""
+    ARN instead of ``role NAME``. ``guard`` runs first: :func:`check_modifiable`
+    for actions that change a role's trust or permissions, which a service-linked
+    role refuses with UnmodifiableEntity (as AWS answers even its administrators),
+    before the engine's own refusal to let any policy change an AWS-owned role."""
     target = _target(ctx, name)
-    if protect:
-        check_modifiable(target.role)
+    if guard is not None:
+        guard(target.role)
     arn = target.role.arn if target.role else entity_arn(ctx, "role", name)
     context = {**target.context, **(extra or {})}
     authorize(ctx, action, arn, context, shown=None if by_arn else target.shown)
@@ -217,13 +218,15 @@ def list_roles(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 @operation("iam", "UpdateRole")
 def update_role(ctx: CallContext, params: dict[str, Any]) -> None:
     duration = params.get("MaxSessionDuration")
-    current = _target(ctx, params["RoleName"]).role
-    if duration is not None and current is not None and is_service_linked(current):
-        raise UnmodifiableEntity(
-            f"{current.name} is an AWS service linked role, max session duration cannot be changed."
-        )
-    target = authorize_role(ctx, "iam:UpdateRole", params["RoleName"])
-    role = target.require()
+
+    def guard(role: Role | None) -> None:
+        if duration is not None and role is not None and is_service_linked(role):
+            raise UnmodifiableEntity(
+                f"{role.name} is an AWS service linked role,"
+                " max session duration cannot be changed."
+            )
+
+    role = authorize_role(ctx, "iam:UpdateRole", params["RoleName"], guard=guard).require()
     changes: dict[str, Any] = {}
     if "Description" in params:
         changes["description"] = params["Description"]
@@ -241,7 +244,9 @@ def update_role_description(ctx: CallContext, params: dict[str, Any]) -> dict[st
 
 @operation("iam", "UpdateAssumeRolePolicy")
 def update_assume_role_policy(ctx: CallContext, params: dict[str, Any]) -> None:
-    target = authorize_role(ctx, "iam:UpdateAssumeRolePolicy", params["RoleName"], protect=True)
+    target = authorize_role(
+        ctx, "iam:UpdateAssumeRolePolicy", params["RoleName"], guard=check_modifiable
+    )
     role = target.require()
     document = params["PolicyDocument"]
     check_trust_policy(document)
@@ -251,7 +256,7 @@ def update_assume_role_policy(ctx: CallContext, params: dict[str, Any]) -> None:
 
 @operation("iam", "DeleteRole")
 def delete_role(ctx: CallContext, params: dict[str, Any]) -> None:
-    authorize_role(ctx, "iam:DeleteRole", params["RoleName"], protect=True)
+    authorize_role(ctx, "iam:DeleteRole", params["RoleName"], guard=check_modifiable)
     ctx.store.delete_role(ctx.account_id, params["RoleName"])
     return None
 
