@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import IntEnum
 
-from clearance.engine.decision import ConditionTrace, PolicyType, StatementRef
+from clearance.engine.decision import ConditionTrace, Decision, Outcome, PolicyType, StatementRef
 from clearance.engine.request import Principal, PrincipalKind, Request
 from clearance.policy.conditions import UNRESOLVED, Operator, parse_operator
 from clearance.policy.model import Condition, Effect, Policy, PrincipalBlock, Statement
@@ -55,7 +55,7 @@ class CompiledCondition:
     it). Values with policy variables are read per request.
     """
 
-    __slots__ = ("condition", "key", "operator", "prepared", "templates")
+    __slots__ = ("check", "condition", "key", "operator", "prepared", "templates")
 
     def __init__(self, condition: Condition, variables: bool) -> None:
         self.condition = condition
@@ -70,6 +70,10 @@ class CompiledCondition:
             prepare = self.operator.base.prepare
             values = (prepare(((v, True),)) for v in condition.values)
             self.prepared = tuple(p for p in values if p is not None)
+        self.check: Callable[[Request], bool] = self.test
+        if self.operator is not None and not templated:
+            predicate, key = self.operator.bind(self.prepared), self.key
+            self.check = lambda request: predicate(request.context.get(key))
 
     def test(self, request: Request) -> bool:
         operator = self.operator
@@ -103,9 +107,47 @@ class CompiledCondition:
 ResourceTest = Callable[[Request], bool]
 
 
+def _true(_request: Request) -> bool:
+    return True
+
+
+def _statement_test(
+    any_resource: bool, resource: ResourceTest, checks: tuple[Callable[[Request], bool], ...]
+) -> Callable[[Request], bool]:
+    """Resource and conditions as one callable, with as few frames as the shape allows."""
+    if any_resource:
+        if not checks:
+            return _true
+        if len(checks) == 1:
+            return checks[0]
+
+        def all_checks(request: Request) -> bool:
+            for check in checks:  # noqa: SIM110
+                if not check(request):
+                    return False
+            return True
+
+        return all_checks
+    if not checks:
+        return resource
+
+    def resource_and_checks(request: Request) -> bool:
+        if not resource(request):
+            return False
+        for check in checks:  # noqa: SIM110
+            if not check(request):
+                return False
+        return True
+
+    return resource_and_checks
+
+
 class CompiledStatement:
     __slots__ = (
+        "any_resource",
+        "checks",
         "conditions",
+        "decision",
         "deny",
         "matches_action",
         "matches_principal",
@@ -113,25 +155,35 @@ class CompiledStatement:
         "not_principal",
         "ref",
         "statement",
+        "test",
     )
 
     def __init__(self, statement: Statement, ref: StatementRef, variables: bool) -> None:
         self.statement = statement
         self.ref = ref
         self.deny = statement.effect is Effect.DENY
+        # The decision this statement makes when it alone decides.
+        self.decision = (
+            Decision(Outcome.EXPLICIT_DENY, ref.policy_type, (ref,))
+            if self.deny
+            else Decision(Outcome.ALLOWED, None, (ref,))
+        )
         self.matches_action = _action_test(statement)
         self.matches_resource: ResourceTest = _resource_test(statement, variables, ref.policy_type)
         self.matches_principal = _principal_test(statement, ref.policy_type)
         self.not_principal = statement.not_principal is not None
         self.conditions = tuple(CompiledCondition(c, variables) for c in statement.conditions)
+        self.checks = tuple(c.check for c in self.conditions)
+        self.any_resource = statement.resource == ("*",)
+        self.test = _statement_test(self.any_resource, self.matches_resource, self.checks)
 
     def applies(self, request: Request) -> bool:
         """Resource and conditions hold (the action was matched by the index)."""
-        if not self.matches_resource(request):
+        if not self.any_resource and not self.matches_resource(request):
             return False
         # A plain loop: on the decision path it is faster than all() over a generator.
-        for condition in self.conditions:  # noqa: SIM110
-            if not condition.test(request):
+        for check in self.checks:  # noqa: SIM110
+            if not check(request):
                 return False
         return True
 

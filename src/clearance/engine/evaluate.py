@@ -34,6 +34,9 @@ _ROLE = PrincipalMatch.ROLE
 _DIRECT = PrincipalMatch.DIRECT
 _ALLOWED = Outcome.ALLOWED
 _IMPLICIT = Outcome.IMPLICIT_DENY
+# Decisions are immutable values: the ones without statements are built once.
+_DENIED_BY = {t: Decision(_IMPLICIT, t) for t in PolicyType}
+_NOT_BY_IDENTITY = _DENIED_BY[PolicyType.IDENTITY]
 
 
 def evaluate(request: Request, policies: PolicySet, *, explain: bool = False) -> Decision:
@@ -53,17 +56,24 @@ def _decide(request: Request, policies: PolicySet, every: bool) -> Decision:
 
     denies = _explicit_denies(request, policies, every)
     if denies:
+        if len(denies) == 1:
+            return denies[0].decision
         return Decision(Outcome.EXPLICIT_DENY, denies[0].ref.policy_type, _refs(denies))
 
-    owned = aws_owned_denial(request)
-    if owned is not None:
-        return owned
+    if action.startswith("iam:"):  # the only actions aws_owned_denial can deny
+        owned = aws_owned_denial(request)
+        if owned is not None:
+            return owned
     for level in policies.guardrails(scope, request.rcp_bound):
         if not _allowing(level, request, True):
-            return Decision(_IMPLICIT, level.policy_type)
+            return _DENIED_BY[level.policy_type]
 
-    granted, strength = _resource_grant(request, policies, every)
-    explicit = request.resource_policy_kind in _EXPLICIT_RESOURCE
+    granted: tuple[CompiledStatement, ...] = ()
+    strength = _NONE
+    if policies.resource is not None:
+        granted, strength = _resource_grant(request, policies, every)
+    # Identity, not frozenset membership: Enum.__hash__ is Python code.
+    explicit = request.resource_policy_kind is not ResourcePolicyKind.RESOURCE
     if not scope.iam:
         return _decide_non_iam(request, granted, strength, explicit)
     return _decide_iam(request, policies, granted, strength, explicit, every)
@@ -82,7 +92,7 @@ def _decide_iam(
     if strength is _NONE and (explicit or not same):
         # Across accounts, and for trust and key policies, the resource side must allow.
         if not same and not _allowing(policies.identity, request, True):
-            return Decision(_IMPLICIT, PolicyType.IDENTITY)
+            return _NOT_BY_IDENTITY
         return Decision(_IMPLICIT, PolicyType.RESOURCE)
     if same and strength is _DIRECT:
         # A grant naming the caller itself (its user or session ARN, or "*") is
@@ -92,7 +102,7 @@ def _decide_iam(
     if not same or strength is not _ROLE:
         identity = _allowing(policies.identity, request, not every)
         if not identity:
-            return Decision(_IMPLICIT, PolicyType.IDENTITY)
+            return _NOT_BY_IDENTITY
         # Within the account a grant to the account itself only delegates to IAM.
         granted = identity if same else granted + identity
     boundary = policies.boundary
@@ -105,6 +115,8 @@ def _decide_iam(
     elif request.principal.kind is PrincipalKind.FEDERATED_USER:
         # A federated user's permissions come only through its session policies.
         return Decision(_IMPLICIT, PolicyType.SESSION)
+    if len(granted) == 1:
+        return granted[0].decision
     return Decision(_ALLOWED, None, _refs(granted))
 
 
@@ -129,19 +141,21 @@ def _explicit_denies(request: Request, policies: PolicySet, every: bool) -> list
     action = request.action_key
     principal = request.principal
     bounded = policies.boundary is not None and principal.scope.iam
-    for group in policies.deny_groups(principal.scope, request.rcp_bound):
-        for statement in group.for_action(action)[0]:
-            test = statement.matches_principal
-            # AWS: a Deny with NotPrincipal always denies a principal that has a
-            # permissions boundary, whatever NotPrincipal lists.
-            # https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
-            spared = test is not None and test(principal) is _NONE
-            if spared and not (bounded and statement.not_principal):
-                continue
-            if statement.applies(request):
-                found.append(statement)
-                if not every:
-                    return found
+    for statement in policies.denies_for(principal.scope, request.rcp_bound, action):
+        test = statement.matches_principal
+        # AWS: a Deny with NotPrincipal always denies a principal that has a
+        # permissions boundary, whatever NotPrincipal lists.
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+        if (
+            test is not None
+            and test(principal) is _NONE
+            and not (bounded and statement.not_principal)
+        ):
+            continue
+        if statement.test(request):
+            found.append(statement)
+            if not every:
+                return found
     return found
 
 
@@ -153,7 +167,7 @@ def _allowing(group: PolicyGroup, request: Request, first: bool) -> tuple[Compil
         test = statement.matches_principal
         if test is not None and test(principal) is _NONE:
             continue
-        if statement.applies(request):
+        if statement.test(request):
             if first:
                 return (statement,)
             found.append(statement)
@@ -174,7 +188,7 @@ def _resource_grant(
     for statement in group.for_action(request.action_key)[1]:
         test = statement.matches_principal
         strength = test(principal) if test is not None else _NONE
-        if strength is _NONE or not statement.applies(request):
+        if strength is _NONE or not statement.test(request):
             continue
         if strength > best:
             best, granted = strength, [statement]

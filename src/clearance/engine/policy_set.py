@@ -77,6 +77,7 @@ class PolicySet:
 
     __slots__ = (
         "_deny_groups",
+        "_deny_index",
         "_guardrails",
         "boundary",
         "identity",
@@ -111,6 +112,7 @@ class PolicySet:
         endpoints = list(vpc_endpoint)
         self.vpc_endpoint = _group(PolicyType.VPC_ENDPOINT, endpoints) if endpoints else None
         self._deny_groups: dict[tuple[Scope, bool], tuple[PolicyGroup, ...]] = {}
+        self._deny_index: dict[tuple[Scope, bool], dict[str, Statements]] = {}
         self._guardrails: dict[tuple[Scope, bool], tuple[PolicyGroup, ...]] = {}
 
     def groups(self) -> list[PolicyGroup]:
@@ -141,6 +143,22 @@ class PolicySet:
                 groups.append(self.identity)
                 groups.extend(g for g in (self.boundary, self.session) if g is not None)
             found = self._deny_groups[scope, rcp] = tuple(groups)
+        return found
+
+    def denies_for(self, scope: Scope, rcp: bool, action_key: str) -> Statements:
+        """Every Deny statement that binds this scope and covers the action, in
+        reporting order: one lookup on the decision path."""
+        by_action = self._deny_index.get((scope, rcp))
+        if by_action is None:
+            by_action = self._deny_index[scope, rcp] = {}
+        found = by_action.get(action_key)
+        if found is None:
+            found = tuple(
+                s for g in self.deny_groups(scope, rcp) for s in g.for_action(action_key)[0]
+            )
+            if len(by_action) >= 4096:
+                by_action.clear()
+            by_action[action_key] = found
         return found
 
     def guardrails(self, scope: Scope, rcp: bool) -> tuple[PolicyGroup, ...]:

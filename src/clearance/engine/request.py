@@ -60,7 +60,7 @@ _IAM_KINDS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Scope:
     """Which policy types bind a kind of principal.
 
@@ -76,10 +76,15 @@ class Scope:
 
     @staticmethod
     def of(kind: PrincipalKind) -> Scope:
-        return Scope(
-            iam=kind in _IAM_KINDS,
-            scp=kind not in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS),
-        )
+        """One shared instance per combination: hashed and compared by identity."""
+        key = (kind in _IAM_KINDS, kind not in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS))
+        found = _SCOPES.get(key)
+        if found is None:
+            found = _SCOPES[key] = Scope(*key)
+        return found
+
+
+_SCOPES: dict[tuple[bool, bool], Scope] = {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,4 +26,4 @@ def _equals(policy: object, value: object) -> bool:
     return policy == value
 
 
-OPERATORS = (BaseOperator("BinaryEquals", _prepare, _decode, _equals),)
+OPERATORS = (BaseOperator("BinaryEquals", _prepare, _decode, _equals, by_equality=True),)

@@ -19,11 +19,11 @@ def _prepare(pieces: Pieces) -> object | None:
 
 
 def _coerce(value: str) -> object:
-    return "true" if value.strip().lower() == "true" else "false"
+    return "true" if value == "true" or value.strip().lower() == "true" else "false"
 
 
 def _equals(policy: object, value: object) -> bool:
     return policy == value
 
 
-OPERATORS = (BaseOperator("Bool", _prepare, _coerce, _equals),)
+OPERATORS = (BaseOperator("Bool", _prepare, _coerce, _equals, by_equality=True),)

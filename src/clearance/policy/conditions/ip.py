@@ -7,6 +7,8 @@ the other family never falls inside a block.
 from __future__ import annotations
 
 import ipaddress
+import socket
+from typing import cast
 
 from clearance.policy.conditions.base import BaseOperator, join_pieces
 from clearance.wildcard import Pieces
@@ -24,20 +26,30 @@ def parse_network(text: str) -> Network | None:
 
 
 def _prepare(pieces: Pieces) -> object | None:
-    return parse_network(join_pieces(pieces))
+    network = parse_network(join_pieces(pieces))
+    if network is None:
+        return None
+    return (network.version, int(network.network_address), int(network.netmask))
 
 
 def _coerce(value: str) -> object | None:
+    text = value.strip()
     try:
-        return ipaddress.ip_address(value.strip())
-    except ValueError:
+        if ":" in text:
+            return (6, int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big"))
+        return (4, int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big"))
+    except OSError:
         return None
 
 
+Prepared = tuple[int, int, int]  # (IP version, network as an int, mask as an int)
+Address = tuple[int, int]  # (IP version, address as an int)
+
+
 def _contains(policy: object, value: object) -> bool:
-    network: Network = policy  # type: ignore[assignment]
-    address: ipaddress.IPv4Address | ipaddress.IPv6Address = value  # type: ignore[assignment]
-    return address.version == network.version and address in network
+    version, network, mask = cast(Prepared, policy)
+    address_version, address = cast(Address, value)
+    return address_version == version and address & mask == network
 
 
 OPERATORS = (

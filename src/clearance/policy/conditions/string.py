@@ -42,10 +42,19 @@ def _like(policy: object, value: object) -> bool:
 
 
 OPERATORS = (
-    BaseOperator("StringEquals", _prepare_exact, _as_is, _equals),
-    BaseOperator("StringNotEquals", _prepare_exact, _as_is, _equals, negated=True),
-    BaseOperator("StringEqualsIgnoreCase", _prepare_folded, _folded, _equals),
-    BaseOperator("StringNotEqualsIgnoreCase", _prepare_folded, _folded, _equals, negated=True),
+    BaseOperator("StringEquals", _prepare_exact, _as_is, _equals, by_equality=True),
+    BaseOperator(
+        "StringNotEquals", _prepare_exact, _as_is, _equals, negated=True, by_equality=True
+    ),
+    BaseOperator("StringEqualsIgnoreCase", _prepare_folded, _folded, _equals, by_equality=True),
+    BaseOperator(
+        "StringNotEqualsIgnoreCase",
+        _prepare_folded,
+        _folded,
+        _equals,
+        negated=True,
+        by_equality=True,
+    ),
     BaseOperator("StringLike", _prepare_like, _as_is, _like),
     BaseOperator("StringNotLike", _prepare_like, _as_is, _like, negated=True),
 )
