@@ -51,4 +51,6 @@ def test_bind_agrees_with_evaluate(name: str, policy_values: list[str], request:
         return
     prepare = operator.base.prepare
     prepared = [p for p in (prepare(((v, True),)) for v in policy_values) if p is not None]
-    assert operator.bind(prepared)(request) == operator.evaluate(prepared, request)  # type: ignore[arg-type]
+    assert operator.bind(prepared, "k")(
+        {"k": request} if request is not None else {}
+    ) == operator.evaluate(prepared, request)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from enum import IntEnum
 
 from clearance.engine.decision import ConditionTrace, Decision, Outcome, PolicyType, StatementRef
 from clearance.engine.request import Principal, PrincipalKind, Request
-from clearance.policy.conditions import UNRESOLVED, Operator, parse_operator
+from clearance.policy.conditions import UNRESOLVED, Context, Operator, parse_operator
 from clearance.policy.model import Condition, Effect, Policy, PrincipalBlock, Statement
 from clearance.policy.resource import (
     ResourceMatch,
@@ -70,25 +70,28 @@ class CompiledCondition:
             prepare = self.operator.base.prepare
             values = (prepare(((v, True),)) for v in condition.values)
             self.prepared = tuple(p for p in values if p is not None)
-        self.check: Callable[[Request], bool] = self.test
+        # The decision path's form: a predicate over the request context.
+        self.check: Callable[[Context], bool] = self.test_context
         if self.operator is not None and not templated:
-            predicate, key = self.operator.bind(self.prepared), self.key
-            self.check = lambda request: predicate(request.context.get(key))
+            self.check = self.operator.bind(self.prepared, self.key)
 
     def test(self, request: Request) -> bool:
+        return self.test_context(request.context)
+
+    def test_context(self, context: Context) -> bool:
         operator = self.operator
         if operator is None:
             return False
-        prepared = self.prepared if self.templates is None else self._resolve(request)
-        return operator.evaluate(prepared, request.context.get(self.key))
+        prepared = self.prepared if self.templates is None else self._resolve(context)
+        return operator.evaluate(prepared, context.get(self.key))
 
-    def _resolve(self, request: Request) -> tuple[object, ...]:
+    def _resolve(self, context: Context) -> tuple[object, ...]:
         """Read values with variables; an unresolvable one is null (UNRESOLVED)."""
         assert self.operator is not None and self.templates is not None
         prepare = self.operator.base.prepare
         out: list[object] = []
         for template in self.templates:
-            pieces = template.resolve(request.lookup)
+            pieces = template.resolve(context.get)
             value = UNRESOLVED if pieces is None else prepare(pieces)
             if value is not None:
                 out.append(value)
@@ -112,30 +115,21 @@ def _true(_request: Request) -> bool:
 
 
 def _statement_test(
-    any_resource: bool, resource: ResourceTest, checks: tuple[Callable[[Request], bool], ...]
+    any_resource: bool, resource: ResourceTest, checks: tuple[Callable[[Context], bool], ...]
 ) -> Callable[[Request], bool]:
     """Resource and conditions as one callable, with as few frames as the shape allows."""
-    if any_resource:
-        if not checks:
-            return _true
-        if len(checks) == 1:
-            return checks[0]
-
-        def all_checks(request: Request) -> bool:
-            for check in checks:  # noqa: SIM110
-                if not check(request):
-                    return False
-            return True
-
-        return all_checks
     if not checks:
-        return resource
+        return _true if any_resource else resource
+    if len(checks) == 1 and any_resource:
+        only = checks[0]
+        return lambda request: only(request.context)
 
     def resource_and_checks(request: Request) -> bool:
-        if not resource(request):
+        if not any_resource and not resource(request):
             return False
-        for check in checks:  # noqa: SIM110
-            if not check(request):
+        context = request.context
+        for check in checks:  # noqa: SIM110  (a plain loop is faster than all())
+            if not check(context):
                 return False
         return True
 
@@ -179,13 +173,7 @@ class CompiledStatement:
 
     def applies(self, request: Request) -> bool:
         """Resource and conditions hold (the action was matched by the index)."""
-        if not self.any_resource and not self.matches_resource(request):
-            return False
-        # A plain loop: on the decision path it is faster than all() over a generator.
-        for check in self.checks:  # noqa: SIM110
-            if not check(request):
-                return False
-        return True
+        return self.test(request)
 
 
 class CompiledPolicy:

@@ -5,12 +5,19 @@ from __future__ import annotations
 from functools import lru_cache
 
 from clearance.policy.conditions import arn, binary, boolean, date, ip, null, numeric, string
-from clearance.policy.conditions.base import UNRESOLVED, BaseOperator, Operator, SetQualifier
+from clearance.policy.conditions.base import (
+    UNRESOLVED,
+    BaseOperator,
+    Context,
+    Operator,
+    SetQualifier,
+)
 
 __all__ = [
     "BASE_OPERATORS",
     "UNRESOLVED",
     "BaseOperator",
+    "Context",
     "Operator",
     "SetQualifier",
     "parse_operator",

@@ -11,16 +11,16 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-si
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from functools import partial
 
 from clearance.wildcard import Pieces
 
 __all__ = [
     "UNRESOLVED",
     "BaseOperator",
+    "Context",
     "Operator",
     "RequestValue",
     "SetQualifier",
@@ -34,6 +34,8 @@ UNRESOLVED = object()
 
 # A context value: absent, single-valued, or multi-valued.
 RequestValue = str | tuple[str, ...] | None
+# A request context: lower-cased condition keys to their values.
+Context = Mapping[str, str | tuple[str, ...]]
 
 
 def join_pieces(pieces: Pieces) -> str:
@@ -101,35 +103,38 @@ class Operator:
             return all(self._single(prepared, value) for value in values)
         return any(self._single(prepared, value) for value in values)
 
-    def bind(self, prepared: Sequence[object]) -> Callable[[RequestValue], bool]:
-        """A predicate over the request's value, equivalent to :meth:`evaluate`
-        with these policy values, with the modifiers resolved once.
+    def bind(self, prepared: Sequence[object], key: str) -> Callable[[Context], bool]:
+        """A predicate over a request context (lower-cased keys), equivalent to
+        ``evaluate(prepared, context.get(key))``, with the modifiers resolved once.
 
         Used on the decision path, where every call saved counts; the
-        equivalence is pinned by tests.
+        equivalence is pinned by a property test.
         """
         if self.base.is_null_check or self.qualifier is not None:
-            return partial(self.evaluate, tuple(prepared))
+            evaluate, values = self.evaluate, tuple(prepared)
+            return lambda context: evaluate(values, context.get(key))
         absent = self.if_exists or self.base.negated
         negated = self.base.negated
         coerce = self.base.coerce
         if not prepared:
-            return lambda value: absent if value is None else False
+            return lambda context: absent if context.get(key) is None else False
         if self.base.by_equality:
-            values = frozenset(prepared)
+            members = frozenset(prepared)
 
-            def member(value: RequestValue) -> bool:
+            def member(context: Context) -> bool:
+                value = context.get(key)
                 if value is None:
                     return absent
                 if value.__class__ is tuple:
                     return False
                 coerced = coerce(value)  # type: ignore[arg-type]
-                return coerced is not None and (coerced in values) != negated
+                return coerced is not None and (coerced in members) != negated
 
             return member
         compare, policy_values = self.base.compare, tuple(prepared)
 
-        def compares(value: RequestValue) -> bool:
+        def compares(context: Context) -> bool:
+            value = context.get(key)
             if value is None:
                 return absent
             if value.__class__ is tuple:
