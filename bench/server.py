@@ -28,6 +28,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import signal
 import socket
 import subprocess
 import sys
@@ -226,38 +227,70 @@ class Cell:
 
 
 class Connection(asyncio.Protocol):
-    """One keep-alive connection: send a request, read the whole response, repeat."""
+    """One client: send a request, read the whole response, repeat, on a keep-alive
+    connection — or on a new one when the server answers ``Connection: close``
+    (moto's server does, every time: the reconnect is part of its latency)."""
 
-    def __init__(self, requests: list[bytes], cell: Cell, pairs: bool, done: asyncio.Future[None]):
+    def __init__(
+        self,
+        requests: list[bytes],
+        cell: Cell,
+        pairs: bool,
+        done: asyncio.Future[None],
+        port: int,
+    ) -> None:
         self.requests = requests
         self.cell = cell
         self.pairs = pairs  # stop only after a DeleteUser (never leave a user behind)
         self.done = done
+        self.port = port
         self.index = 0
         self.buffer = bytearray()
         self.started = 0.0
         self.transport: asyncio.Transport | None = None
+        self.reconnecting = False
+        self.connecting: asyncio.Task[None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  (uvloop's is not a subclass)
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.send()
+        if self.reconnecting:
+            self.reconnecting = False
+            assert self.transport is not None
+            self.transport.write(self.requests[self.index - 1 if self.index else -1])
+        else:
+            self.send()
 
     def send(self) -> None:
-        assert self.transport is not None
         request = self.requests[self.index]
         self.index = (self.index + 1) % len(self.requests)
         self.started = time.perf_counter()
-        self.transport.write(request)
+        if self.transport is None:
+            self._reconnect()
+        else:
+            self.transport.write(request)
+
+    def _reconnect(self) -> None:
+        self.reconnecting = True
+        loop = asyncio.get_running_loop()
+
+        async def connect() -> None:
+            try:
+                await loop.create_connection(lambda: self, "127.0.0.1", self.port)
+            except OSError:
+                self.finish("connect failed")
+
+        self.connecting = loop.create_task(connect())
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
         end = self.buffer.find(b"\r\n\r\n")
         if end < 0:
             return
-        length = _content_length(self.buffer[:end])
+        head = bytes(self.buffer[:end])
+        length, close = _framing(head)
         if length is None:
             self.finish("no content-length")
             return
@@ -273,7 +306,11 @@ class Connection(asyncio.Protocol):
         if cell.window_start <= now <= cell.window_end:
             cell.latencies.append(now - self.started)
             cell.statuses[status] = cell.statuses.get(status, 0) + 1
-        if cell.running or (self.pairs and self.index % 2 == 1):
+        more = cell.running or (self.pairs and self.index % 2 == 1)
+        if close and self.transport is not None:
+            transport, self.transport = self.transport, None
+            transport.close()
+        if more:
             self.send()
         else:
             self.finish(None)
@@ -283,21 +320,28 @@ class Connection(asyncio.Protocol):
             self.cell.error(error)
         if self.transport is not None:
             self.transport.close()
+            self.transport = None
         if not self.done.done():
             self.done.set_result(None)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if not self.done.done():
-            self.cell.error("connection lost")
-            self.done.set_result(None)
+        if self.transport is None or self.done.done():
+            return  # closed on purpose
+        self.transport = None
+        self.finish("connection lost")
 
 
-def _content_length(head: bytes | bytearray) -> int | None:
-    for line in bytes(head).split(b"\r\n")[1:]:
+def _framing(head: bytes) -> tuple[int | None, bool]:
+    """Content-Length (None when absent) and whether the server closes after this."""
+    length, close = None, head.startswith(b"HTTP/1.0")
+    for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            return int(value.strip())
-    return None
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value.strip())
+        elif name == b"connection":
+            close = value.strip().lower() == b"close"
+    return length, close
 
 
 async def _drive(
@@ -311,7 +355,7 @@ async def _drive(
         done: asyncio.Future[None] = loop.create_future()
         futures.append(done)
         await loop.create_connection(
-            lambda r=requests, d=done: Connection(r, cell, pairs, d),  # type: ignore[misc]
+            lambda r=requests, d=done: Connection(r, cell, pairs, d, port),  # type: ignore[misc]
             "127.0.0.1",
             port,
         )
@@ -420,6 +464,11 @@ def _loadavg() -> str:
         return "unknown"
 
 
+def _git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], capture_output=True, text=True, check=True, cwd=cwd)
+    return done.stdout.strip()
+
+
 def machine_info() -> dict[str, Any]:
     cpu = platform.processor() or "unknown"
     with contextlib.suppress(OSError):
@@ -429,13 +478,10 @@ def machine_info() -> dict[str, Any]:
                 break
     commit = "unknown"
     with contextlib.suppress(OSError, subprocess.SubprocessError):
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).parent,
-        ).stdout.strip()
+        here = Path(__file__).parent
+        commit = _git(here, "rev-parse", "--short", "HEAD")
+        if _git(here, "status", "--porcelain", "--untracked-files=no", "--", "../src"):
+            commit += " with uncommitted changes in src/"
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -503,7 +549,8 @@ def run_benchmark(
                 target.description = f"moto.server {_version('moto')} (no signature checks)"
             try:
                 prepare(target)
-                config["servers"][name] = {"description": target.description, "caller": target.caller}
+                described = {"description": target.description, "caller": target.caller}
+                config["servers"][name] = described
                 for operation in operations:
                     for n in concurrency:
                         tag = f"{name[0]}{operations.index(operation)}{n}"
@@ -623,5 +670,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # run the finally blocks: stop the servers
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminate)
     sys.exit(main())

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import typer
-import uvicorn
 
 from clearance.clock import SystemClock
+from clearance.http.server import http_protocol, run_server
 from clearance.services.bootstrap import create_account, ensure_account, open_server_store
 from clearance.services.iam.managed_seed import seed_aws_managed_policies
 from clearance.settings import Settings
@@ -67,9 +67,10 @@ def serve(
         f"Clearance listening on http://{host}:{port} (account {settings.account_id})", err=True
     )
     os.environ.update(settings.to_env())
-    uvicorn.run(
+    run_server(
         "clearance.http.server:app_from_environment",
         factory=True,
+        http=http_protocol(),
         host=host,
         port=port,
         workers=workers,

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from clearance.wire import WireRequest, WireResponse
 
-__all__ = ["Gateway", "create_app"]
+__all__ = ["HEALTH_PATHS", "MAX_BODY", "App", "Gateway", "create_app", "health", "too_large"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -27,33 +27,40 @@ log = logging.getLogger("clearance.http")
 
 MAX_BODY = 8 * 1024 * 1024
 HEALTH_PATHS = frozenset({"/_clearance/health", "/health"})
+_HEALTHY = json.dumps({"status": "ok"}).encode()
 
 
 class Gateway(Protocol):
     def handle(self, request: WireRequest) -> WireResponse: ...
 
 
-def create_app(gateway: Gateway) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
-            return
-        if scope["type"] != "http":
-            return
-        if scope["path"] in HEALTH_PATHS and scope["method"] in ("GET", "HEAD"):
-            await _respond(send, _health())
-            return
-        body = await _read_body(receive)
-        if body is None:
-            await _respond(send, _too_large())
-            return
-        request = _wire_request(scope, body)
-        # The gateway is synchronous (SQL and CPU work); uvicorn runs one event
-        # loop per worker process, so scale-out is by processes.
-        response = gateway.handle(request)
-        await _respond(send, response)
+class App:
+    """The ASGI application; ``gateway`` is also what :mod:`clearance.http.protocol`
+    calls directly when uvicorn runs with it."""
 
-    return app
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            if scope["path"] in HEALTH_PATHS and scope["method"] in ("GET", "HEAD"):
+                await _respond(send, health())
+                return
+            body = await _read_body(receive)
+            if body is None:
+                await _respond(send, too_large())
+                return
+            # The gateway is synchronous (SQL and CPU work); uvicorn runs one event
+            # loop per worker process, so scale-out is by processes.
+            response = self.gateway.handle(_wire_request(scope, body))
+            await _respond(send, response)
+        elif kind == "lifespan":
+            await _lifespan(receive, send)
+
+
+def create_app(gateway: Gateway) -> App:
+    return App(gateway)
 
 
 def _wire_request(scope: Scope, body: bytes) -> WireRequest:
@@ -112,12 +119,11 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def _health() -> WireResponse:
-    body = json.dumps({"status": "ok"}).encode()
-    return WireResponse(200, (("content-type", "application/json"),), body)
+def health() -> WireResponse:
+    return WireResponse(200, (("content-type", "application/json"),), _HEALTHY)
 
 
-def _too_large() -> WireResponse:
+def too_large() -> WireResponse:
     body = (
         b"<ErrorResponse><Error><Type>Sender</Type><Code>RequestEntityTooLarge</Code>"
         b"<Message>Request body exceeds the maximum size.</Message></Error></ErrorResponse>"

@@ -3,13 +3,18 @@ request context AWS would build, and the engine's decision.
 
 Compiled policy sets are cached per principal and invalidated by the
 account's version counter, so every server replica sees a change on its next
-request without re-reading or re-compiling unchanged policies.
+request without re-reading or re-compiling unchanged policies. Inside a request
+the versions are the ones the request read first
+(:meth:`~clearance.services.cache.RequestView.versions_of`): one read validates
+the key, the policies and the cached entity reads.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
+from datetime import datetime
+from functools import lru_cache
 from threading import Lock
 
 from clearance.arn import account_of
@@ -18,25 +23,48 @@ from clearance.engine import (
     Decision,
     NamedPolicy,
     PolicySet,
+    Principal,
     Request,
     denial_message,
     evaluate,
     parse_principal,
 )
-from clearance.policy import read_policy
+from clearance.policy import Policy, read_policy
+from clearance.services.cache import current_view
 from clearance.services.context import CallContext, Caller
 from clearance.services.errors import AccessDenied
-from clearance.store import PolicyText, Store, Tag
+from clearance.store import NoSuchEntity, PolicyText, Store, Tag
 
-__all__ = ["Authorizer"]
+__all__ = ["Authorizer", "root_federation_policies"]
 
 _PRINCIPAL_TYPES = {
     "root": "Account",
     "user": "User",
     "role_session": "AssumedRole",
     "federated_user": "FederatedUser",
+    "anonymous": "Anonymous",
 }
 _ROOT_POLICIES = PolicySet()
+_ROOT_ACCESS = NamedPolicy(
+    "root",
+    read_policy(
+        '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}'
+    ),
+)
+_NOTHING = NamedPolicy("no-session-policy-left", Policy(statements=()))
+
+
+def root_federation_policies(session: list[NamedPolicy]) -> PolicySet:
+    """A federated user whose token the root user issued: the root user's full
+    access, limited by the session policies (none left: nothing)."""
+    return PolicySet(identity=[_ROOT_ACCESS], session=session or [_NOTHING])
+
+
+def _resource_account(resource: str, caller_account: str) -> str:
+    """The account that owns a resource. AWS managed policies (account ``aws``)
+    are read by every account as its own."""
+    account = account_of(resource)
+    return caller_account if account in (None, "aws") else account
 
 
 class Authorizer:
@@ -58,11 +86,11 @@ class Authorizer:
         """Decide ``action`` on ``resource`` for the caller; raise AccessDenied."""
         policies, tags = self.policies_of(ctx.caller)
         request = Request(
-            principal=parse_principal(ctx.caller.arn, ctx.caller.account_id, ctx.caller.role_arn),
+            principal=_principal(ctx.caller.arn, ctx.caller.account_id, ctx.caller.role_arn),
             action=action,
             resource=resource,
             context=self.context_of(ctx, tags, extra),
-            resource_account=account_of(resource) or ctx.account_id,
+            resource_account=_resource_account(resource, ctx.account_id),
         )
         decision = evaluate(request, policies)
         ctx.decisions.append(decision)
@@ -73,6 +101,11 @@ class Authorizer:
     def policies_of(self, caller: Caller) -> tuple[PolicySet, tuple[Tag, ...]]:
         """The caller's compiled policy set and principal tags, cached by version."""
         if caller.entity_id is None:
+            session = caller.session
+            if session is not None and session.kind == "FederatedUser":
+                # A federation token the root user issued: root's access, limited
+                # by the session policies.
+                return root_federation_policies(self._session_policies(caller)), session.tags
             return _ROOT_POLICIES, ()
         session = caller.session
         key = (caller.account_id, caller.entity_id, session.access_key_id if session else "")
@@ -99,6 +132,9 @@ class Authorizer:
         return policy_set, tags
 
     def _versions(self, account_id: str) -> tuple[int, ...]:
+        view = current_view()
+        if view is not None and view.store is self._store:
+            return view.versions_of(account_id)
         versions = self._store.account_versions([account_id, "aws"])
         return (versions.get(account_id, 0), versions.get("aws", 0))
 
@@ -109,9 +145,16 @@ class Authorizer:
         named = []
         if session.session_policy:
             named.append(NamedPolicy("session-policy", read_policy(session.session_policy)))
-        if session.policy_arns:
-            texts = self._store.managed_policy_documents(caller.account_id, session.policy_arns)
+        for arn in session.policy_arns:
+            try:
+                texts = self._store.managed_policy_documents(caller.account_id, (arn,))
+            except NoSuchEntity:
+                continue  # deleted since the session began: it grants nothing now
             named.extend(_named(text) for text in texts)
+        if not named and (session.session_policy or session.policy_arns):
+            # Every session policy is gone: the session may do nothing, rather
+            # than lose its limit.
+            named.append(_NOTHING)
         return named
 
     @staticmethod
@@ -124,9 +167,10 @@ class Authorizer:
         """
         caller = ctx.caller
         now = ctx.now
+        current, epoch = _times(now)
         values: dict[str, ContextValue] = {
-            "aws:currenttime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "aws:epochtime": str(int(now.timestamp())),
+            "aws:currenttime": current,
+            "aws:epochtime": epoch,
             "aws:securetransport": "true" if ctx.secure else "false",
             "aws:principalarn": caller.principal_arn,
             "aws:principalaccount": caller.account_id,
@@ -152,11 +196,31 @@ class Authorizer:
                 values["aws:sourceidentity"] = session.source_identity
             if session.federated_provider:
                 values["aws:federatedprovider"] = session.federated_provider
+            # Keys a federated session keeps for its permission policies
+            # (``<provider>:sub``, ``saml:sub`` ...).
+            for key, value in (session.attributes.get("context") or {}).items():
+                values[key.lower()] = tuple(value) if isinstance(value, list) else value
         for tag in tags:
             values[f"aws:principaltag/{tag.key.lower()}"] = tag.value
         if extra:
             values.update((key.lower(), value) for key, value in extra.items())
         return values
+
+
+@lru_cache(maxsize=4096)
+def _principal(arn: str, account_id: str, role_arn: str | None) -> Principal:
+    """``parse_principal``, remembered (callers repeat; Principal is immutable)."""
+    return parse_principal(arn, account_id, role_arn)
+
+
+def _times(now: datetime) -> tuple[str, str]:
+    """``aws:CurrentTime`` and ``aws:EpochTime``, formatted once per second."""
+    return _times_at(now.replace(microsecond=0))
+
+
+@lru_cache(maxsize=4)
+def _times_at(second: datetime) -> tuple[str, str]:
+    return second.strftime("%Y-%m-%dT%H:%M:%SZ"), str(int(second.timestamp()))
 
 
 def _named(text: PolicyText) -> NamedPolicy:

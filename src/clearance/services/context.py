@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CallContext", "Caller", "CallerKind"]
 
-CallerKind = Literal["root", "user", "role_session", "federated_user"]
+CallerKind = Literal["root", "user", "role_session", "federated_user", "anonymous"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,12 @@ WireRequest → service (SigV4 scope, else Version/Action)
             → decode parameters (protocol, botocore's model)
             → operation handler (authorizes with the engine, uses the store)
             → encode the result or AWS's error shape → WireResponse
+
+The hot path makes one database read when nothing changed: the caller's
+account version (and ``aws``'s), which validates the cached access key, the
+compiled policy set and the handler's cached entity reads
+(:mod:`clearance.services.cache`). The use of a long-term key is recorded
+(debounced) after the response is computed.
 """
 
 from __future__ import annotations
@@ -12,17 +18,22 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import cast
 
 from clearance.authn import Authenticated, KeyRecord, authenticate, scope_of
 from clearance.clock import Clock
+from clearance.engine import ANONYMOUS
 from clearance.errors import ClearanceError
 from clearance.protocol import decode_request, encode_error, encode_result, parse_form
 from clearance.protocol.form import Raw, scalar
 from clearance.services import iam, sts  # noqa: F401  (registers the operations)
 from clearance.services.authorize import Authorizer
+from clearance.services.cache import Caches, CachingStore, RequestView, activate
 from clearance.services.context import CallContext, Caller, CallerKind
 from clearance.services.errors import InvalidClientTokenId, NotImplementedOperation, ServiceFailure
+from clearance.services.iam.access_keys import record_use
 from clearance.services.registry import OPERATIONS
+from clearance.services.sts.restrictions import check_credential_type
 from clearance.store import KeyRecord as StoredKey
 from clearance.store import Store
 from clearance.wire import WireRequest, WireResponse
@@ -45,33 +56,47 @@ class _Route:
 
 
 class Gateway:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, *, caches: Caches | None = None) -> None:
         self.store = store
         self.clock = clock
+        self.caches = caches or Caches(store)
         self.authorizer = Authorizer(store)
 
     def handle(self, request: WireRequest) -> WireResponse:
         request_id = str(uuid.uuid4())
         route = _route(request)
-        try:
-            return self._handle(request, route, request_id)
-        except ClearanceError as error:
-            return _error(route.service, error, request_id)
-        except Exception:  # a bug: log it, answer like AWS, never leak a traceback
-            log.exception("request %s failed", request_id)
-            return _error(route.service, ServiceFailure(), request_id)
+        view = RequestView(self.caches)
+        served: list[CallContext] = []
+        with activate(view):
+            try:
+                response = self._handle(request, route, request_id, view, served)
+            except ClearanceError as error:
+                response = _error(route.service, error, request_id)
+            except Exception:  # a bug: log it, answer like AWS, never leak a traceback
+                log.exception("request %s failed", request_id)
+                response = _error(route.service, ServiceFailure(), request_id)
+            if served:
+                self._record_use(served[0])
+        return response
 
-    def _handle(self, request: WireRequest, route: _Route, request_id: str) -> WireResponse:
+    def _handle(
+        self,
+        request: WireRequest,
+        route: _Route,
+        request_id: str,
+        view: RequestView,
+        served: list[CallContext],
+    ) -> WireResponse:
         now = self.clock.now()
         unsigned = _is_unsigned(route)
-        stored: dict[str, StoredKey] = {}
+        stored: list[StoredKey] = []
 
         def lookup(access_key_id: str) -> KeyRecord | None:
-            record = self.store.key_record(access_key_id)
-            if record is None:
+            found = view.key(access_key_id)
+            if found is None:
                 return None
-            stored[access_key_id] = record
-            return _key_record(record)
+            stored.append(found[0])
+            return found[1]
 
         auth = authenticate(
             request, lookup, now, expected_service=route.service, allow_anonymous=unsigned
@@ -82,7 +107,10 @@ class Gateway:
             raise NotImplementedOperation(
                 f"Clearance does not implement {route.service}:{decoded.operation} yet."
             )
-        caller = _caller(auth, stored.get(auth.access_key_id))
+        record = stored[-1] if stored and stored[-1].access_key_id == auth.access_key_id else None
+        caller = _caller(auth, record)
+        if caller.account_id:  # the snapshot (already read unless the key was new)
+            view.versions_of(caller.account_id)
         ctx = CallContext(
             caller=caller,
             service=route.service,
@@ -90,15 +118,27 @@ class Gateway:
             request_id=request_id,
             region=auth.region or route.region,
             now=now,
-            store=self.store,
+            store=cast(Store, CachingStore(view, caller.account_id)),
             authorizer=self.authorizer,
             source_ip=request.source_ip,
             user_agent=request.header("user-agent"),
             secure=request.secure,
         )
+        served.append(ctx)
+        check_credential_type(ctx)  # what GetSessionToken / GetFederationToken keys may call
         result = operation.handler(ctx, decoded.params)
         status, headers, body = encode_result(route.service, decoded.operation, result, request_id)
         return WireResponse(status, tuple(headers), body)
+
+    def _record_use(self, ctx: CallContext) -> None:
+        """GetAccessKeyLastUsed's data: debounced (a durable write at most once a
+        minute per key in this process), never failing the request."""
+        if not ctx.caller.access_key_id or ctx.caller.session is not None:
+            return
+        try:
+            record_use(ctx)
+        except Exception:
+            log.warning("recording the use of an access key failed", exc_info=True)
 
 
 def _route(request: WireRequest) -> _Route:
@@ -131,18 +171,9 @@ def _is_unsigned(route: _Route) -> bool:
     return operation is not None and operation.unsigned
 
 
-def _key_record(record: StoredKey) -> KeyRecord:
-    session = record.session
-    return KeyRecord(
-        access_key_id=record.access_key_id,
-        secret_access_key=record.secret_access_key,
-        active=record.status == "Active",
-        expires_at=session.expires if session else None,
-        session_token_sha256=session.token_hash if session else None,
-    )
-
-
 def _caller(auth: Authenticated, record: StoredKey | None) -> Caller:
+    if auth.anonymous:  # an unsigned operation (AssumeRoleWithWebIdentity / WithSAML)
+        return Caller("", ANONYMOUS, "anonymous", ANONYMOUS, "")
     if record is None:
         raise InvalidClientTokenId("The security token included in the request is invalid.")
     session = record.session

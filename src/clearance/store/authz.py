@@ -1,6 +1,7 @@
-"""The read paths of every request: an access key → its owner and secret; a
-principal → its policy documents. Each is one indexed query (plus the version
-and tags in the same read transaction for the policies).
+"""The read paths of every request: an access key → its owner and secret (and
+its account's version, for caches); a principal → its policy documents. Each is
+one indexed query (plus the version and tags in the same read transaction for
+the policies).
 """
 
 from __future__ import annotations
@@ -69,9 +70,17 @@ def _inline_columns(kind: PrincipalKind, owner: sa.ColumnElement[str]) -> list[A
     ]
 
 
-def _own_policies(kind: PrincipalKind, account_id: str, principal_id: str) -> list[sa.Select[Any]]:
+# The statements are built once, with bound parameters: building and hashing a
+# union of five joins costs more than running it.
+_PRINCIPAL = sa.bindparam("principal_id", type_=sa.String)
+_ACCOUNT = sa.bindparam("account_id", type_=sa.String)
+_ACCESS_KEY = sa.bindparam("access_key_id", type_=sa.String)
+
+
+def _own_policies(kind: PrincipalKind) -> list[sa.Select[Any]]:
     """The principal's row (rank 0, with its boundary's document if any), its inline
     and its attached policies."""
+    principal_id, account_id = _PRINCIPAL, _ACCOUNT
     table = kind.table
     boundary = (
         sa.select(
@@ -105,7 +114,8 @@ def _own_policies(kind: PrincipalKind, account_id: str, principal_id: str) -> li
     return [boundary, inline, attached]
 
 
-def _group_policies(user_id: str) -> list[sa.Select[Any]]:
+def _group_policies() -> list[sa.Select[Any]]:
+    user_id = _PRINCIPAL
     members = groups.join(group_members, group_members.c.group_id == groups.c.id)
     inline = (
         sa.select(*_inline_columns(GROUP, groups.c.name))
@@ -124,6 +134,48 @@ def _group_policies(user_id: str) -> list[sa.Select[Any]]:
     return [inline, attached]
 
 
+def _principal_query(kind: PrincipalKind) -> Any:
+    parts = _own_policies(kind)
+    if kind is USER:
+        parts += _group_policies()
+    return sa.union_all(*parts)
+
+
+_PRINCIPAL_QUERIES = {USER.name: _principal_query(USER), ROLE.name: _principal_query(ROLE)}
+_VERSION_QUERY = sa.select(accounts.c.version).where(accounts.c.id == _ACCOUNT)
+_KEY_QUERY = (
+    sa.select(
+        access_keys.c.account_id,
+        access_keys.c.status,
+        access_keys.c.secret,
+        access_keys.c.user_id,
+        users.c.name,
+        users.c.path,
+        accounts.c.version.label("account_version"),
+    )
+    .select_from(
+        access_keys.join(accounts, accounts.c.id == access_keys.c.account_id).outerjoin(
+            users, users.c.id == access_keys.c.user_id
+        )
+    )
+    .where(access_keys.c.id == _ACCESS_KEY)
+)
+_SESSION_KEY_QUERY = (
+    sa.select(
+        sessions,
+        users.c.name.label("user_name"),
+        users.c.path.label("user_path"),
+        accounts.c.version.label("account_version"),
+    )
+    .select_from(
+        sessions.join(accounts, accounts.c.id == sessions.c.account_id).outerjoin(
+            users, users.c.id == sessions.c.user_id
+        )
+    )
+    .where(sessions.c.access_key_id == _ACCESS_KEY)
+)
+
+
 def _policy_order(row: Any) -> tuple[Any, ...]:
     """The principal's row, its inline then attached policies, then per group (by
     name) the group's inline then attached policies."""
@@ -139,26 +191,24 @@ class AuthzMixin(StoreBase):
 
         Inactive keys and expired sessions are returned too: the caller decides
         (and answers with AWS's error for each case)."""
+        found = self.versioned_key_record(access_key_id)
+        return None if found is None else found[0]
+
+    def versioned_key_record(self, access_key_id: str) -> tuple[KeyRecord, int] | None:
+        """:meth:`key_record` and its account's version, read in one statement.
+
+        A cache may keep the record while the account's version is unchanged:
+        every write that deletes, deactivates or re-owns a key bumps it."""
         if access_key_id.startswith(SESSION_KEY_PREFIX):
             return self._session_key(access_key_id)
         with self._read_once() as conn:
-            row = conn.execute(
-                sa.select(
-                    access_keys.c.account_id,
-                    access_keys.c.status,
-                    access_keys.c.secret,
-                    access_keys.c.user_id,
-                    users.c.name,
-                    users.c.path,
-                )
-                .select_from(access_keys.outerjoin(users, users.c.id == access_keys.c.user_id))
-                .where(access_keys.c.id == access_key_id)
-            ).first()
+            row = conn.execute(_KEY_QUERY, {"access_key_id": access_key_id}).first()
         if row is None:
             return None
         secret = self._box.open(row.secret, access_key_id)
+        version = int(row.account_version)
         if row.user_id is None:
-            return KeyRecord(
+            root = KeyRecord(
                 access_key_id,
                 row.account_id,
                 "root",
@@ -170,7 +220,8 @@ class AuthzMixin(StoreBase):
                 None,
                 secret,
             )
-        return KeyRecord(
+            return root, version
+        user = KeyRecord(
             access_key_id,
             row.account_id,
             "user",
@@ -182,20 +233,15 @@ class AuthzMixin(StoreBase):
             row.path,
             secret,
         )
+        return user, version
 
-    def _session_key(self, access_key_id: str) -> KeyRecord | None:
+    def _session_key(self, access_key_id: str) -> tuple[KeyRecord, int] | None:
         with self._read_once() as conn:
-            row = conn.execute(
-                sa.select(
-                    sessions, users.c.name.label("user_name"), users.c.path.label("user_path")
-                )
-                .select_from(sessions.outerjoin(users, users.c.id == sessions.c.user_id))
-                .where(sessions.c.access_key_id == access_key_id)
-            ).first()
+            row = conn.execute(_SESSION_KEY_QUERY, {"access_key_id": access_key_id}).first()
         if row is None:
             return None
         session = session_record(row._mapping)
-        return KeyRecord(
+        record = KeyRecord(
             access_key_id,
             session.account_id,
             "session",
@@ -208,6 +254,7 @@ class AuthzMixin(StoreBase):
             self._box.open(row.secret, access_key_id),
             session,
         )
+        return record, int(row.account_version)
 
     def principal_policies(self, account_id: str, principal_id: str) -> PrincipalPolicies:
         """The identity policies, boundary and tags of a user (``AIDA…``, with its
@@ -218,15 +265,12 @@ class AuthzMixin(StoreBase):
             kind = ROLE
         else:
             raise InvalidInput(f"{principal_id} is neither a user id nor a role id.")
-        parts = _own_policies(kind, account_id, principal_id)
-        if kind is USER:
-            parts += _group_policies(principal_id)
-        query = sa.union_all(*parts)
+        values = {"account_id": account_id, "principal_id": principal_id}
         with self._read() as conn:
-            version = conn.execute(
-                sa.select(accounts.c.version).where(accounts.c.id == account_id)
-            ).scalar()
-            rows = sorted(conn.execute(query).all(), key=_policy_order)
+            version = conn.execute(_VERSION_QUERY, values).scalar()
+            rows = sorted(
+                conn.execute(_PRINCIPAL_QUERIES[kind.name], values).all(), key=_policy_order
+            )
             if version is None or not rows or rows[0].rank != _SELF:
                 raise NoSuchEntity(f"The {kind.name} with id {principal_id} cannot be found.")
             principal_tags = load_tags(conn, principal_id)

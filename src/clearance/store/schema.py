@@ -35,6 +35,7 @@ __all__ = [
     "instance_profiles",
     "login_profiles",
     "metadata",
+    "mfa_devices",
     "oidc_providers",
     "password_policies",
     "policies",
@@ -362,5 +363,28 @@ sessions = sa.Table(
     sa.Column("expires_at", UtcDateTime(), nullable=False),
     sa.Index(None, "expires_at"),
     sa.Index(None, "role_id"),
+    sa.Index(None, "user_id"),
+)
+
+# Virtual MFA devices (CreateVirtualMFADevice). The serial number is the ARN
+# ``arn:aws:iam::ACCOUNT:mfa/PATH/NAME``; the TOTP seed is an AES-GCM ciphertext.
+# ``user_id`` is set while the device is enabled for a user. ``last_step`` is
+# the newest TOTP time step accepted (a code is never accepted twice) and
+# ``drift`` the step offset learned by ResyncMFADevice.
+mfa_devices = sa.Table(
+    "mfa_devices",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _account(),
+    sa.Column("name", sa.String(226), nullable=False),
+    sa.Column("name_lower", sa.String(226), nullable=False),
+    sa.Column("path", PATH, nullable=False),
+    sa.Column("seed", sa.LargeBinary, nullable=False),
+    _fk("user_id", "users.id", nullable=True),
+    sa.Column("enabled_at", UtcDateTime(), nullable=True),
+    sa.Column("last_step", sa.BigInteger, nullable=True),
+    sa.Column("drift", sa.Integer, nullable=False),
+    _created(),
+    sa.UniqueConstraint("account_id", "path", "name_lower"),
     sa.Index(None, "user_id"),
 )

@@ -17,6 +17,7 @@ from clearance.store.ids import IdGenerator
 from clearance.store.inline import InlinePoliciesMixin
 from clearance.store.instance_profiles import InstanceProfilesMixin
 from clearance.store.login_profiles import LoginProfilesMixin
+from clearance.store.mfa import MfaMixin
 from clearance.store.migrate import upgrade
 from clearance.store.passwords import PasswordHasher, default_hasher
 from clearance.store.policies import PoliciesMixin
@@ -42,6 +43,7 @@ class Store(
     TagsMixin,
     ProvidersMixin,
     SessionsMixin,
+    MfaMixin,
     AuthzMixin,
 ):
     """The identity store. Every method is one transaction; every write is durable

@@ -19,6 +19,7 @@ from clearance.store.schema import (
     access_keys,
     group_members,
     login_profiles,
+    mfa_devices,
     user_inline_policies,
     user_policy_attachments,
     users,
@@ -34,6 +35,7 @@ _USER_DEPENDENTS = (
     (group_members, "Cannot delete entity, must remove users from group first."),
     (access_keys, "Cannot delete entity, must delete access keys first."),
     (login_profiles, "Cannot delete entity, must delete login profile first."),
+    (mfa_devices, "Cannot delete entity, must delete MFA device first."),
 )
 
 

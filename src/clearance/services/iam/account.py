@@ -37,15 +37,13 @@ T = TypeVar("T")
 _BATCH = 1000
 DEFAULT_MAX_ITEMS = 100  # IAM's default MaxItems
 
-# Quotas IAM reports that Clearance has no feature for (server and signing
-# certificates, MFA devices): AWS's defaults, from GetAccountSummary.
+# Entries IAM reports that Clearance has no feature for (server and signing
+# certificates, root MFA): AWS's defaults, from GetAccountSummary.
 _FIXED_SUMMARY = {
     "ServerCertificates": 0,
     "ServerCertificatesQuota": 20,
     "SigningCertificatesPerUserQuota": 2,
     "AccountSigningCertificatesPresent": 0,
-    "MFADevices": 0,
-    "MFADevicesInUse": 0,
     "AccountMFAEnabled": 0,
     "PolicyVersionsInUseQuota": 10000,
     "GlobalEndpointTokenVersion": 1,
@@ -107,6 +105,7 @@ def summary_map(ctx: CallContext) -> dict[str, int]:
             **_FIXED_SUMMARY,
         }
     )
+    summary.update(ctx.store.get_mfa_device_counts(ctx.account_id))
     return summary
 
 

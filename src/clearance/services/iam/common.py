@@ -6,14 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from clearance.arn import account_of
 from clearance.engine import (
     ContextValue,
     Decision,
-    Request,
-    denial_message,
-    evaluate,
-    parse_principal,
 )
 from clearance.errors import InvalidInput
 from clearance.policy import PolicyError, PolicyKind, check_policy
@@ -169,38 +164,14 @@ def authorize(
 
     ``shown``: how AWS names the resource in the AccessDenied message when it is
     not the ARN (``role NAME``, ``policy ARN``, ``instance profile NAME``...).
-    AWS managed policies (account ``aws``) are readable by every account: they are
-    judged as resources of the caller's own account, not as cross-account ones.
     """
     try:
-        if account_of(resource) == AWS_MANAGED_ACCOUNT:
-            _require_in_own_account(ctx, action, resource, context)
-        else:
-            ctx.require(action, resource, context)
+        ctx.require(action, resource, context)
     except AccessDenied as denied:
         if shown is None or shown == resource:
             raise
         message = denied.message.replace(f" on resource: {resource}", f" on resource: {shown}", 1)
         raise AccessDenied(message) from None
-
-
-def _require_in_own_account(
-    ctx: CallContext, action: str, resource: str, extra: Mapping[str, ContextValue] | None
-) -> None:
-    authorizer = ctx.authorizer
-    policies, tags = authorizer.policies_of(ctx.caller)
-    caller = ctx.caller
-    request = Request(
-        principal=parse_principal(caller.arn, caller.account_id, caller.role_arn),
-        action=action,
-        resource=resource,
-        context=authorizer.context_of(ctx, tags, extra),
-        resource_account=caller.account_id,
-    )
-    decision = evaluate(request, policies)
-    ctx.decisions.append(decision)
-    if not decision.allowed:
-        raise AccessDenied(denial_message(request, decision) or "Access denied")
 
 
 def aws_resource_tag_context(tags: Iterable[Tag]) -> dict[str, ContextValue]:
