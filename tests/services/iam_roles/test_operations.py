@@ -10,7 +10,14 @@ import pytest
 
 from clearance.errors import InvalidInput, MalformedPolicyDocument, PolicySizeExceeded
 from clearance.services.errors import AccessDenied
-from clearance.services.iam import instance_profiles, policies, providers, role_policies, roles
+from clearance.services.iam import (
+    instance_profiles,
+    policies,
+    providers,
+    role_policies,
+    roles,
+    tagging,
+)
 from clearance.services.iam.managed_seed import (
     AWS_MANAGED_POLICIES,
     ManagedPolicySpec,
@@ -39,7 +46,8 @@ METADATA = (
     '<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp"'
     ' validUntil="2030-05-06T07:08:09Z"><IDPSSODescriptor/>' + " " * 1000 + "</EntityDescriptor>"
 )
-MODULES = (roles, role_policies, instance_profiles, policies, providers)
+# The tagging operations of profiles, policies and providers come from the shared factory.
+MODULES = (roles, role_policies, instance_profiles, policies, providers, tagging)
 
 
 def _allow(action: str, resource: str = "*", **condition: dict[str, str]) -> str:

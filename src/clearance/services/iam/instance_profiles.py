@@ -22,10 +22,10 @@ from clearance.services.iam.common import (
     page_result,
     request_tag_context,
     tag_input,
-    tag_keys_context,
     tags_out,
 )
 from clearance.services.iam.roles import authorize_role, check_modifiable, role_shape
+from clearance.services.iam.tagging import register_tagging
 from clearance.services.registry import operation
 from clearance.store import InstanceProfile, NoSuchEntity, Tag
 
@@ -144,25 +144,4 @@ def _check_role(ctx: CallContext, role_name: str) -> None:
     check_modifiable(role)
 
 
-@operation("iam", "TagInstanceProfile")
-def tag_instance_profile(ctx: CallContext, params: dict[str, Any]) -> None:
-    name, tags = params["InstanceProfileName"], tag_input(params)
-    _authorize_profile(ctx, "iam:TagInstanceProfile", name, request_tag_context(tags))
-    ctx.store.tag_instance_profile(ctx.account_id, name, tags)
-    return None
-
-
-@operation("iam", "UntagInstanceProfile")
-def untag_instance_profile(ctx: CallContext, params: dict[str, Any]) -> None:
-    name, keys = params["InstanceProfileName"], params["TagKeys"]
-    _authorize_profile(ctx, "iam:UntagInstanceProfile", name, tag_keys_context(keys))
-    ctx.store.untag_instance_profile(ctx.account_id, name, keys)
-    return None
-
-
-@operation("iam", "ListInstanceProfileTags")
-def list_instance_profile_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    name = params["InstanceProfileName"]
-    _authorize_profile(ctx, "iam:ListInstanceProfileTags", name)
-    page = ctx.store.list_instance_profile_tags(ctx.account_id, name, **page_args(params))
-    return page_result(page, "Tags", tags_out(page.items))
+register_tagging("InstanceProfile", "InstanceProfileName", "instance_profile", _authorize_profile)

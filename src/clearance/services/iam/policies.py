@@ -31,10 +31,10 @@ from clearance.services.iam.common import (
     page_result,
     request_tag_context,
     tag_input,
-    tag_keys_context,
     tags_out,
 )
 from clearance.services.iam.roles import authorize_role, check_modifiable
+from clearance.services.iam.tagging import register_tagging
 from clearance.services.registry import operation
 from clearance.store import ManagedPolicy, NoSuchEntity, PolicyVersion, Tag
 
@@ -210,28 +210,7 @@ def set_default_policy_version(ctx: CallContext, params: dict[str, Any]) -> None
 # -- tags -------------------------------------------------------------------------------
 
 
-@operation("iam", "TagPolicy")
-def tag_policy(ctx: CallContext, params: dict[str, Any]) -> None:
-    arn, tags = params["PolicyArn"], tag_input(params)
-    _authorize_policy(ctx, "iam:TagPolicy", arn, request_tag_context(tags))
-    ctx.store.tag_policy(ctx.account_id, arn, tags)
-    return None
-
-
-@operation("iam", "UntagPolicy")
-def untag_policy(ctx: CallContext, params: dict[str, Any]) -> None:
-    arn, keys = params["PolicyArn"], params["TagKeys"]
-    _authorize_policy(ctx, "iam:UntagPolicy", arn, tag_keys_context(keys))
-    ctx.store.untag_policy(ctx.account_id, arn, keys)
-    return None
-
-
-@operation("iam", "ListPolicyTags")
-def list_policy_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    arn = params["PolicyArn"]
-    _authorize_policy(ctx, "iam:ListPolicyTags", arn)
-    page = ctx.store.list_policy_tags(ctx.account_id, arn, **page_args(params))
-    return page_result(page, "Tags", tags_out(page.items))
+register_tagging("Policy", "PolicyArn", "policy", _authorize_policy)
 
 
 # -- roles' attached policies -----------------------------------------------------------

@@ -25,13 +25,11 @@ from clearance.services.context import CallContext
 from clearance.services.iam.common import (
     authorize,
     aws_resource_tag_context,
-    page_args,
-    page_result,
     request_tag_context,
     tag_input,
-    tag_keys_context,
     tags_out,
 )
+from clearance.services.iam.tagging import register_tagging
 from clearance.services.registry import operation
 from clearance.store import LimitExceeded, NoSuchEntity, Tag
 from clearance.store.providers import oidc_url
@@ -173,28 +171,12 @@ def update_thumbprint(ctx: CallContext, params: dict[str, Any]) -> None:
     return None
 
 
-@operation("iam", "TagOpenIDConnectProvider")
-def tag_open_id_connect_provider(ctx: CallContext, params: dict[str, Any]) -> None:
-    arn, tags = params["OpenIDConnectProviderArn"], tag_input(params)
-    _authorize_provider(ctx, "oidc", "iam:TagOpenIDConnectProvider", arn, request_tag_context(tags))
-    ctx.store.tag_open_id_connect_provider(ctx.account_id, arn, tags)
-    return None
-
-
-@operation("iam", "UntagOpenIDConnectProvider")
-def untag_open_id_connect_provider(ctx: CallContext, params: dict[str, Any]) -> None:
-    arn, keys = params["OpenIDConnectProviderArn"], params["TagKeys"]
-    _authorize_provider(ctx, "oidc", "iam:UntagOpenIDConnectProvider", arn, tag_keys_context(keys))
-    ctx.store.untag_open_id_connect_provider(ctx.account_id, arn, keys)
-    return None
-
-
-@operation("iam", "ListOpenIDConnectProviderTags")
-def list_open_id_connect_provider_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    arn = params["OpenIDConnectProviderArn"]
-    _authorize_provider(ctx, "oidc", "iam:ListOpenIDConnectProviderTags", arn)
-    page = ctx.store.list_open_id_connect_provider_tags(ctx.account_id, arn, **page_args(params))
-    return page_result(page, "Tags", tags_out(page.items))
+register_tagging(
+    "OpenIDConnectProvider",
+    "OpenIDConnectProviderArn",
+    "open_id_connect_provider",
+    lambda ctx, action, arn, extra: _authorize_provider(ctx, "oidc", action, arn, extra),
+)
 
 
 # -- SAML -------------------------------------------------------------------------------
@@ -312,25 +294,9 @@ def delete_saml_provider(ctx: CallContext, params: dict[str, Any]) -> None:
     return None
 
 
-@operation("iam", "TagSAMLProvider")
-def tag_saml_provider(ctx: CallContext, params: dict[str, Any]) -> None:
-    arn, tags = params["SAMLProviderArn"], tag_input(params)
-    _authorize_provider(ctx, "saml", "iam:TagSAMLProvider", arn, request_tag_context(tags))
-    ctx.store.tag_saml_provider(ctx.account_id, arn, tags)
-    return None
-
-
-@operation("iam", "UntagSAMLProvider")
-def untag_saml_provider(ctx: CallContext, params: dict[str, Any]) -> None:
-    arn, keys = params["SAMLProviderArn"], params["TagKeys"]
-    _authorize_provider(ctx, "saml", "iam:UntagSAMLProvider", arn, tag_keys_context(keys))
-    ctx.store.untag_saml_provider(ctx.account_id, arn, keys)
-    return None
-
-
-@operation("iam", "ListSAMLProviderTags")
-def list_saml_provider_tags(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    arn = params["SAMLProviderArn"]
-    _authorize_provider(ctx, "saml", "iam:ListSAMLProviderTags", arn)
-    page = ctx.store.list_saml_provider_tags(ctx.account_id, arn, **page_args(params))
-    return page_result(page, "Tags", tags_out(page.items))
+register_tagging(
+    "SAMLProvider",
+    "SAMLProviderArn",
+    "saml_provider",
+    lambda ctx, action, arn, extra: _authorize_provider(ctx, "saml", action, arn, extra),
+)
