@@ -71,8 +71,10 @@ class Authorizer:
     def __init__(self, store: Store, cache_size: int = 4096) -> None:
         self._store = store
         self._cache: OrderedDict[
-            tuple[str, ...], tuple[tuple[int, ...], PolicySet, tuple[Tag, ...]]
+            tuple[str, ...], tuple[tuple[int, ...], PolicySet, tuple[Tag, ...], object]
         ] = OrderedDict()
+        # Parsed documents by (id, text): a policy is parsed once per process.
+        self._parsed: OrderedDict[tuple[str, str], NamedPolicy] = OrderedDict()
         self._cache_size = cache_size
         self._lock = Lock()
 
@@ -118,18 +120,38 @@ class Authorizer:
                 return cached[1], cached[2]
         loaded = self._store.principal_policies(caller.account_id, caller.entity_id)
         sessions = self._session_policies(caller)
-        policy_set = PolicySet(
-            identity=[_named(p) for p in loaded.identity],
-            permissions_boundary=_named(loaded.boundary) if loaded.boundary else None,
-            session=sessions,
-        )
+        # Most writes in an account leave this caller's policies as they were:
+        # then the compiled set is reused and only its version stamp moves.
+        content = (loaded.identity, loaded.boundary, tuple(map(id, sessions)))
+        if cached is not None and cached[3] == content:
+            policy_set = cached[1]
+        else:
+            policy_set = PolicySet(
+                identity=[self._named(p) for p in loaded.identity],
+                permissions_boundary=self._named(loaded.boundary) if loaded.boundary else None,
+                session=sessions,
+            )
         tags = _merge_tags(loaded.tags, session.tags if session else ())
         with self._lock:
-            self._cache[key] = (version, policy_set, tags)
+            self._cache[key] = (version, policy_set, tags, content)
             self._cache.move_to_end(key)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return policy_set, tags
+
+    def _named(self, text: PolicyText) -> NamedPolicy:
+        key = (text.id, text.document)
+        with self._lock:
+            found = self._parsed.get(key)
+            if found is not None:
+                self._parsed.move_to_end(key)
+                return found
+        named = NamedPolicy(text.id, read_policy(text.document))
+        with self._lock:
+            self._parsed[key] = named
+            while len(self._parsed) > self._cache_size:
+                self._parsed.popitem(last=False)
+        return named
 
     def _versions(self, account_id: str) -> tuple[int, ...]:
         view = current_view()
@@ -144,13 +166,13 @@ class Authorizer:
             return []
         named = []
         if session.session_policy:
-            named.append(NamedPolicy("session-policy", read_policy(session.session_policy)))
+            named.append(self._named(PolicyText("session-policy", session.session_policy)))
         for arn in session.policy_arns:
             try:
                 texts = self._store.managed_policy_documents(caller.account_id, (arn,))
             except NoSuchEntity:
                 continue  # deleted since the session began: it grants nothing now
-            named.extend(_named(text) for text in texts)
+            named.extend(self._named(text) for text in texts)
         if not named and (session.session_policy or session.policy_arns):
             # Every session policy is gone: the session may do nothing, rather
             # than lose its limit.
@@ -221,10 +243,6 @@ def _times(now: datetime) -> tuple[str, str]:
 @lru_cache(maxsize=4)
 def _times_at(second: datetime) -> tuple[str, str]:
     return second.strftime("%Y-%m-%dT%H:%M:%SZ"), str(int(second.timestamp()))
-
-
-def _named(text: PolicyText) -> NamedPolicy:
-    return NamedPolicy(text.id, read_policy(text.document))
 
 
 def _merge_tags(principal: tuple[Tag, ...], session: tuple[Tag, ...]) -> tuple[Tag, ...]:
