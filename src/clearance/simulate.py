@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from clearance.engine import (
@@ -23,7 +24,7 @@ from clearance.engine import (
     parse_principal,
 )
 from clearance.errors import ClearanceError, InvalidInput
-from clearance.policy import PolicyKind, read_policy
+from clearance.policy import Policy, PolicyKind, read_policy
 
 __all__ = ["CaseError", "decision_json", "load_case", "run_case", "run_jsonl"]
 
@@ -174,7 +175,24 @@ def _named(raw: Any, kind: PolicyKind) -> NamedPolicy:
         raise CaseError(f"{kind.value} policy needs a document")
     # Evaluate what exists: only the kind-independent grammar is enforced here
     # (creation-time rules belong to the APIs that store policies).
-    return NamedPolicy(str(entry.get("id", kind.value)), read_policy(document))
+    return NamedPolicy(str(entry.get("id", kind.value)), _read(document))
+
+
+def _read(document: str | bytes | dict[str, Any]) -> Policy:
+    """Parse a document once per process: ``--jsonl`` runs repeat the same
+    policies across thousands of cases."""
+    if isinstance(document, dict):
+        try:
+            text = json.dumps(document, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError):
+            return read_policy(document)
+        return _read_text(text)
+    return _read_text(document)
+
+
+@lru_cache(maxsize=4096)
+def _read_text(text: str | bytes) -> Policy:
+    return read_policy(text)
 
 
 def _optional(raw: Mapping[str, Any], name: str, kind: PolicyKind) -> NamedPolicy | None:
