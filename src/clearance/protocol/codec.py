@@ -1,6 +1,6 @@
 """One entry point per direction, dispatching on the service's wire protocol.
 
-Only ``query`` (IAM, STS) is spoken now; ``json`` (CloudTrail, Organizations),
+``query`` (IAM, STS) and ``json`` (CloudTrail, Organizations) are spoken;
 ``rest-xml`` (S3) and ``ec2`` become sibling modules with the same three
 functions, registered in ``_CODECS``.
 """
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple, Protocol
 
 from clearance.errors import ClearanceError
-from clearance.protocol import query, xml
+from clearance.protocol import jsonproto, query, xml
 from clearance.protocol.models import DecodedRequest, service_spec
 from clearance.protocol.query import DEFAULT_LIMITS, Limits
 from clearance.protocol.xml import Encoded
@@ -37,6 +37,13 @@ class _Codec(NamedTuple):
 _CODECS: Mapping[str, _Codec] = {
     "query": _Codec(
         query.decode_request, xml.encode_result, xml.encode_error, query.warm, xml.warm
+    ),
+    "json": _Codec(
+        jsonproto.decode_request,
+        jsonproto.encode_result,
+        jsonproto.encode_error,
+        jsonproto.warm,
+        jsonproto.warm_encoder,
     ),
 }
 
