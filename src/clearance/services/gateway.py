@@ -26,6 +26,7 @@ from clearance.engine import ANONYMOUS
 from clearance.errors import ClearanceError
 from clearance.protocol import decode_request, encode_error, encode_result, parse_form
 from clearance.protocol.form import Raw, scalar
+from clearance.protocol.jsonproto import json_target
 from clearance.services import iam, sts  # noqa: F401  (registers the operations)
 from clearance.services.authorize import Authorizer
 from clearance.services.cache import Caches, CachingStore, RequestView, activate
@@ -142,8 +143,12 @@ class Gateway:
 
 
 def _route(request: WireRequest) -> _Route:
-    """Which service a request is for: the SigV4 scope, else the API version."""
+    """Which service a request is for: a JSON protocol's ``X-Amz-Target``, the
+    SigV4 scope, else the query API's version."""
     scope = scope_of(request)
+    target = json_target(request)
+    if target is not None:
+        return _Route(target[0], target[1], scope[0] if scope else DEFAULT_REGION)
     if scope is not None and scope[1] in _SERVED:
         return _Route(scope[1], None, scope[0])
     params = _form(request)
