@@ -25,6 +25,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     log_format: str = "text"
+    # Record every call as a CloudTrail event (issue 7, in progress: opt-in until
+    # the event writer no longer costs the read path half its throughput).
+    audit: bool = False
 
     @classmethod
     def load(
@@ -53,6 +56,7 @@ class Settings:
             host=host,
             port=port,
             log_format=log_format,
+            audit=env.get("CLEARANCE_AUDIT", "") not in ("", "0", "false"),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -64,4 +68,6 @@ class Settings:
         }
         if self.master_key:
             env["CLEARANCE_MASTER_KEY"] = self.master_key
+        if self.audit:
+            env["CLEARANCE_AUDIT"] = "1"
         return env

@@ -39,7 +39,7 @@ def test_empty_to_head_matches_the_schema(database_url: str) -> None:
             assert sa.inspect(conn).get_table_names() == []
         upgrade(engine)
         with engine.connect() as conn:
-            assert current_revision(conn) == head_revision() == "0002"
+            assert current_revision(conn) == head_revision() == "0003"
             names = set(sa.inspect(conn).get_table_names())
             assert names == set(metadata.tables) | {VERSION_TABLE}
             aws = conn.execute(sa.text("SELECT id, version FROM accounts")).all()

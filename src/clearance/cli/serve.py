@@ -36,11 +36,16 @@ def serve(
     ),
     workers: int = typer.Option(1, help="Worker processes (each a full server; state is shared)."),
     log_format: str = typer.Option("text", help="text or json."),
+    audit: bool = typer.Option(
+        False, "--audit", help="Record every call as a CloudTrail event in the store (preview)."
+    ),
 ) -> None:
     """Run the AWS-compatible endpoint (IAM, STS) on one port.
 
     Point any AWS client at it with --endpoint-url http://HOST:PORT.
     """
+    if audit:
+        os.environ["CLEARANCE_AUDIT"] = "1"
     settings = Settings.load(
         data_dir=data_dir, database=database, host=host, port=port, log_format=log_format
     )

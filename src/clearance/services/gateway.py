@@ -18,8 +18,9 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
+from clearance.audit import AuditSink
 from clearance.authn import Authenticated, KeyRecord, authenticate, scope_of
 from clearance.clock import Clock
 from clearance.engine import ANONYMOUS
@@ -28,6 +29,7 @@ from clearance.protocol import decode_request, encode_error, encode_result, pars
 from clearance.protocol.form import Raw, scalar
 from clearance.protocol.jsonproto import json_target
 from clearance.services import iam, sts  # noqa: F401  (registers the operations)
+from clearance.services.audit_hook import record_call
 from clearance.services.authorize import Authorizer
 from clearance.services.cache import Caches, CachingStore, RequestView, activate
 from clearance.services.context import CallContext, Caller, CallerKind
@@ -57,8 +59,16 @@ class _Route:
 
 
 class Gateway:
-    def __init__(self, store: Store, clock: Clock, *, caches: Caches | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        caches: Caches | None = None,
+        sink: AuditSink | None = None,
+    ) -> None:
         self.store = store
+        self.sink = sink
         self.clock = clock
         self.caches = caches or Caches(store)
         self.authorizer = Authorizer(store)
@@ -68,14 +78,30 @@ class Gateway:
         route = _route(request)
         view = RequestView(self.caches)
         served: list[CallContext] = []
+        call: dict[str, Any] = {}  # the decoded params and the result, for the audit event
+        failure: BaseException | None = None
         with activate(view):
             try:
-                response = self._handle(request, route, request_id, view, served)
+                response = self._handle(request, route, request_id, view, served, call)
             except ClearanceError as error:
+                failure = error
                 response = _error(route.service, error, request_id)
-            except Exception:  # a bug: log it, answer like AWS, never leak a traceback
+            except Exception as error:  # a bug: log it, answer like AWS, never leak a traceback
+                failure = error
                 log.exception("request %s failed", request_id)
                 response = _error(route.service, ServiceFailure(), request_id)
+            finally:
+                record_call(
+                    request,
+                    route,
+                    served[0] if served else None,
+                    sink=self.sink,
+                    now=self.clock.now(),
+                    request_id=request_id,
+                    params=call.get("params"),
+                    result=call.get("result"),
+                    error=failure,
+                )
             if served:
                 self._record_use(served[0])
         return response
@@ -87,6 +113,7 @@ class Gateway:
         request_id: str,
         view: RequestView,
         served: list[CallContext],
+        call: dict[str, Any],
     ) -> WireResponse:
         now = self.clock.now()
         unsigned = _is_unsigned(route)
@@ -103,6 +130,7 @@ class Gateway:
             request, lookup, now, expected_service=route.service, allow_anonymous=unsigned
         )
         decoded = decode_request(route.service, request)
+        call["params"] = decoded.params
         operation = OPERATIONS.get((route.service, decoded.operation))
         if operation is None:
             raise NotImplementedOperation(
@@ -128,6 +156,7 @@ class Gateway:
         served.append(ctx)
         check_credential_type(ctx)  # what GetSessionToken / GetFederationToken keys may call
         result = operation.handler(ctx, decoded.params)
+        call["result"] = result
         status, headers, body = encode_result(route.service, decoded.operation, result, request_id)
         return WireResponse(status, tuple(headers), body)
 

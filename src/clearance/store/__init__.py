@@ -19,6 +19,7 @@ from clearance.store.errors import (
     ServiceFailure,
     UnmodifiableEntity,
 )
+from clearance.store.events import EventPage, StoredEvent
 from clearance.store.ids import IdGenerator, seeded_ids
 from clearance.store.pagination import Page
 from clearance.store.passwords import PasswordHasher, default_hasher, fast_hasher
@@ -60,6 +61,7 @@ __all__ = [
     "DeleteConflict",
     "EntityAlreadyExists",
     "EntityRef",
+    "EventPage",
     "Group",
     "IdGenerator",
     "InlinePolicy",
@@ -86,6 +88,7 @@ __all__ = [
     "Session",
     "SessionSpec",
     "Store",
+    "StoredEvent",
     "Tag",
     "UnmodifiableEntity",
     "User",

@@ -27,6 +27,7 @@ __all__ = [
     "UtcDateTime",
     "access_keys",
     "accounts",
+    "audit_events",
     "group_inline_policies",
     "group_members",
     "group_policy_attachments",
@@ -387,4 +388,33 @@ mfa_devices = sa.Table(
     _created(),
     sa.UniqueConstraint("account_id", "path", "name_lower"),
     sa.Index(None, "user_id"),
+)
+
+# The audit trail: one CloudTrail record per API call (JSON text, secrets already
+# redacted) and, beside it, the decision trace. The lookup attributes of
+# CloudTrail's LookupEvents are columns, each indexed with the event time.
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("request_id", sa.String(64), nullable=False),
+    sa.Column("event_time", UtcDateTime(), nullable=False),
+    sa.Column("event_name", sa.String(128), nullable=False),
+    sa.Column("event_source", sa.String(128), nullable=False),
+    sa.Column("username", sa.String(256), nullable=True),
+    sa.Column("access_key_id", KEY_ID, nullable=True),
+    sa.Column("resource_name", sa.String(1024), nullable=True),
+    sa.Column("read_only", sa.Boolean, nullable=False),
+    sa.Column("account_id", ACCOUNT, nullable=True),
+    sa.Column("error_code", sa.String(128), nullable=True),
+    sa.Column("record", sa.Text, nullable=False),
+    sa.Column("trace", sa.Text, nullable=True),
+    sa.Index(None, "event_time", "event_id"),
+    sa.Index(None, "request_id"),
+    sa.Index(None, "event_name", "event_time"),
+    sa.Index(None, "event_source", "event_time"),
+    sa.Index(None, "username", "event_time"),
+    sa.Index(None, "access_key_id", "event_time"),
+    sa.Index(None, "resource_name", "event_time"),
+    sa.Index(None, "read_only", "event_time"),
 )

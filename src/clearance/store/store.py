@@ -12,6 +12,7 @@ from clearance.store.attachments import AttachmentsMixin
 from clearance.store.authz import AuthzMixin
 from clearance.store.base import Quotas
 from clearance.store.database import DEFAULT_BUSY_TIMEOUT_MS, create_store_engine
+from clearance.store.events import EventsMixin
 from clearance.store.groups import GroupsMixin
 from clearance.store.ids import IdGenerator
 from clearance.store.inline import InlinePoliciesMixin
@@ -45,6 +46,7 @@ class Store(
     SessionsMixin,
     MfaMixin,
     AuthzMixin,
+    EventsMixin,
 ):
     """The identity store. Every method is one transaction; every write is durable
     when it returns. Methods take the account id first, then names as IAM's API
