@@ -87,10 +87,12 @@ def compile_resource_pieces(pieces: Pieces, rule: ShortArnRule) -> ResourceTest:
 
 
 @lru_cache(maxsize=65536)
-def compile_arn_pattern(pieces: Pieces, require_arn: bool) -> Matcher:
+def compile_arn_pattern(pieces: Pieces) -> Matcher:
     """An ``ArnLike`` matcher: each part on its own, wildcards everywhere.
 
     A pattern with fewer than six parts is matched against the whole value.
+    (Request values that are not ARNs never reach it: the Arn operators'
+    ``coerce`` rejects them.)
     """
     parts = _split_parts(pieces)
     if len(parts) < 6:

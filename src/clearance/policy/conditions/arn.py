@@ -13,7 +13,7 @@ __all__ = ["OPERATORS"]
 
 
 def _prepare(pieces: Pieces) -> object | None:
-    return compile_arn_pattern(pieces, require_arn=True)
+    return compile_arn_pattern(pieces)
 
 
 def _coerce(value: str) -> object | None:
