@@ -95,7 +95,7 @@ class Authorizer:
             resource_account=_resource_account(resource, ctx.account_id),
         )
         decision = evaluate(request, policies)
-        ctx.decisions.append(decision)
+        ctx.record(request, policies, decision)
         if not decision.allowed:
             raise AccessDenied(denial_message(request, decision) or "Access denied")
         return decision

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from clearance.engine import ContextValue, Decision
+from clearance.engine import ContextValue, Decision, PolicySet, Request
 from clearance.store import Session, Store
 
 if TYPE_CHECKING:
     from clearance.services.authorize import Authorizer
 
-__all__ = ["CallContext", "Caller", "CallerKind"]
+__all__ = ["CallContext", "Caller", "CallerKind", "Check"]
 
 CallerKind = Literal["root", "user", "role_session", "federated_user", "anonymous"]
 
@@ -42,6 +42,16 @@ class Caller:
         return self.role_arn or self.arn
 
 
+class Check(NamedTuple):
+    """One authorization the call made: what was asked, against which
+    policies, and the engine's answer (re-evaluated with ``explain=True`` for
+    denials by the audit trail and encoded authorization messages)."""
+
+    request: Request
+    policies: PolicySet
+    decision: Decision
+
+
 @dataclass(slots=True)
 class CallContext:
     caller: Caller
@@ -56,6 +66,12 @@ class CallContext:
     user_agent: str | None = None
     secure: bool = False
     decisions: list[Decision] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+
+    def record(self, request: Request, policies: PolicySet, decision: Decision) -> None:
+        """Note an authorization made for this call (see :class:`Check`)."""
+        self.decisions.append(decision)
+        self.checks.append(Check(request, policies, decision))
 
     @property
     def account_id(self) -> str:

@@ -157,7 +157,7 @@ def authorize_assume(
     for action in actions:
         request = trust_request(ctx.caller, role, action, context)
         decision = evaluate(request, policies)
-        ctx.decisions.append(decision)
+        ctx.record(request, policies, decision)
         if not decision.allowed:
             raise AccessDenied(_denial(request, decision))
         decisions.append(decision)

@@ -294,7 +294,7 @@ def _allows(
         resource_policy_kind=ResourcePolicyKind.TRUST,
     )
     decision = evaluate(request, policies)
-    ctx.decisions.append(decision)
+    ctx.record(request, policies, decision)
     return decision.allowed
 
 
