@@ -17,6 +17,15 @@ response is checked for completeness and its status counted. See README.md.
     .venv/bin/python bench/server.py --out bench/results/server-$(date -u +%F).txt
     .venv/bin/python bench/server.py --servers clearance --operations GetUser \\
         --concurrency 1,2 --duration 0.3 --warmup 0
+    .venv/bin/python bench/server.py --servers clearance --audit on,off \\
+        --operations GetUser,CreateUser+DeleteUser --out bench/results/server-audit.txt
+
+``--audit`` says how Clearance runs: ``on`` (its default: every call recorded in
+the store's events table), ``off`` (``CLEARANCE_AUDIT=0``), or both in turn. With
+audit on, each cell also checks the trail: the events it should hold (every
+response the client read, warm-up included), how many were still queued when the
+load stopped (backlog), how long the writers took to drain them, and how many
+never arrived (lost).
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import os
 import platform
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -67,6 +77,8 @@ CALLER_POLICY = json.dumps(
 OPERATIONS = ("GetUser", "ListUsers", "CreateUser+DeleteUser")
 NAMES_PER_CONNECTION = 8  # CreateUser+DeleteUser: each connection cycles through its own names
 SERVERS = ("clearance", "moto")
+AUDIT_MODES = ("on", "off")
+DRAIN_TIMEOUT = 60.0  # seconds to wait for the audit writers to catch up after a cell
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
 STOP_TIMEOUT = 30.0
 
@@ -85,6 +97,8 @@ class Target:
     secret: str = ROOT_SECRET
     caller: str = "root"
     description: str = ""
+    audit: str | None = None  # Clearance: "on" / "off"
+    events_db: Path | None = None  # Clearance with audit on: the SQLite file of the trail
 
     @property
     def endpoint(self) -> str:
@@ -111,19 +125,24 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0
     raise RuntimeError(f"{url} did not answer in {timeout:.0f} s")
 
 
-def start_clearance(data_dir: Path, workers: int, log: Path) -> Target:
+def start_clearance(data_dir: Path, workers: int, log: Path, audit: str = "on") -> Target:
     port = free_port()
     env = {
         **os.environ,
         "CLEARANCE_ACCOUNT_ID": ACCOUNT_ID,
         "CLEARANCE_ROOT_ACCESS_KEY_ID": ROOT_KEY,
         "CLEARANCE_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET,
+        "CLEARANCE_AUDIT": "1" if audit == "on" else "0",
     }
+    env.pop("CLEARANCE_DATABASE_URL", None)  # the trail is counted in the SQLite file
     command = [sys.executable, "-m", "clearance.cli.main", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--data-dir", str(data_dir), "--workers", str(workers)]
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    target = Target("clearance", port, process)
+    name = "clearance" if audit == "on" else "clearance-audit-off"
+    target = Target(name, port, process, audit=audit)
+    if audit == "on":
+        target.events_db = data_dir / "clearance.db"
     _wait_http(f"{target.endpoint}/_clearance/health", process)
     return target
 
@@ -221,6 +240,7 @@ class Cell:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     running: bool = True
+    answered: int = 0  # every complete response, warm-up and tail included (the trail's due)
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -303,6 +323,7 @@ class Connection(asyncio.Protocol):
             return
         self.buffer.clear()
         cell = self.cell
+        cell.answered += 1
         if cell.window_start <= now <= cell.window_end:
             cell.latencies.append(now - self.started)
             cell.statuses[status] = cell.statuses.get(status, 0) + 1
@@ -389,6 +410,8 @@ def measure(
 ) -> dict[str, Any]:
     sets = request_sets(target, operation, concurrency, tag)
     pairs = operation == "CreateUser+DeleteUser"
+    events_before = settled_events(target)
+    started = time.perf_counter()
     server_cpu_start = process_tree_cpu(target.process.pid)
     loop = _new_loop()
     try:
@@ -398,6 +421,7 @@ def measure(
     finally:
         loop.close()
     server_cpu = process_tree_cpu(target.process.pid) - server_cpu_start
+    trail = check_trail(target, events_before, cell.answered, started)
     window = warmup + duration + 0.0  # server CPU covers the warm-up too
     latencies = sorted(cell.latencies)
     count = len(latencies)
@@ -417,6 +441,57 @@ def measure(
         "errors": cell.errors,
         "client_cpu_pct": round(100 * client_cpu / duration, 1) if duration else 0.0,
         "server_cpu_pct": round(100 * server_cpu / window, 1) if window else 0.0,
+        # Robust to a busy machine: the server's CPU per answered request (warm-up included).
+        "server_cpu_us": round(server_cpu / cell.answered * 1e6, 1) if cell.answered else 0.0,
+        "audit": target.audit,
+        "trail": trail,
+    }
+
+
+def stored_events(target: Target) -> int | None:
+    """Rows in the trail's events table (None: no trail to count)."""
+    if target.events_db is None:
+        return None
+    with contextlib.closing(sqlite3.connect(f"file:{target.events_db}?mode=ro", uri=True)) as db:
+        db.execute("PRAGMA busy_timeout = 5000")
+        return int(db.execute("SELECT count(*) FROM audit_events").fetchone()[0])
+
+
+def settled_events(target: Target) -> int | None:
+    """The row count once the writers are idle (the previous calls' events stored)."""
+    count = stored_events(target)
+    deadline = time.monotonic() + DRAIN_TIMEOUT
+    while count is not None and time.monotonic() < deadline:
+        time.sleep(0.5)  # over twice the writers' 0.2 s batching delay
+        again = stored_events(target)
+        if again == count:
+            break
+        count = again
+    return count
+
+
+def check_trail(
+    target: Target, before: int | None, answered: int, started: float
+) -> dict[str, Any] | None:
+    """Did the trail keep up? One event is due per answered request: how many were
+    still queued when the load stopped, how long the writers took to drain them,
+    and how many never arrived."""
+    at_end = stored_events(target)
+    if before is None or at_end is None:
+        return None
+    ended = time.perf_counter()
+    due = before + answered
+    stored, deadline = at_end, ended + DRAIN_TIMEOUT
+    while stored < due and time.perf_counter() < deadline:
+        time.sleep(0.05)
+        stored = stored_events(target) or 0
+    drained = time.perf_counter()
+    return {
+        "due": answered,
+        "backlog_at_end": max(due - at_end, 0),
+        "drain_s": round(drained - ended, 2),
+        "lost": due - stored,
+        "events_per_s": round((stored - before) / (drained - started), 1),
     }
 
 
@@ -513,6 +588,7 @@ def run_benchmark(
     duration: float,
     warmup: float,
     workers: int,
+    audit: Sequence[str] = ("on",),
 ) -> dict[str, Any]:
     load_before = _loadavg()
     results: list[dict[str, Any]] = []
@@ -522,6 +598,7 @@ def run_benchmark(
         "duration_s": duration,
         "warmup_s": warmup,
         "workers": workers,
+        "audit": list(audit),
         "load_generator": (
             "asyncio raw-socket HTTP/1.1 client"
             + (" on uvloop" if _version("uvloop") != "not installed" else "")
@@ -533,16 +610,19 @@ def run_benchmark(
     }
     with tempfile.TemporaryDirectory(prefix="clearance-bench-") as scratch:
         root = Path(scratch)
-        for name in servers:
+        modes = {name: audit if name == "clearance" else ("-",) for name in servers}
+        runs = [(name, mode) for name in servers for mode in modes[name]]
+        for name, mode in runs:
             if name == "moto" and not moto_available():
                 config["skipped"]["moto"] = "moto[server] is not installed"
                 continue
-            log = root / f"{name}.log"
+            log = root / f"{name}-{mode}.log"
             if name == "clearance":
-                target = start_clearance(root / "data", workers, log)
+                target = start_clearance(root / f"data-{mode}", workers, log, mode)
                 target.description = (
                     f"clearance serve, SQLite, {workers} worker(s); SigV4 verified, "
-                    "policies enforced"
+                    "policies enforced; "
+                    + ("every call recorded (audit on)" if mode == "on" else "CLEARANCE_AUDIT=0")
                 )
             else:
                 target = start_moto(log)
@@ -550,10 +630,10 @@ def run_benchmark(
             try:
                 prepare(target)
                 described = {"description": target.description, "caller": target.caller}
-                config["servers"][name] = described
+                config["servers"][target.name] = described
                 for operation in operations:
                     for n in concurrency:
-                        tag = f"{name[0]}{operations.index(operation)}{n}"
+                        tag = f"{name[0]}{mode[-1]}{operations.index(operation)}{n}"
                         results.append(measure(target, operation, n, warmup, duration, tag))
             finally:
                 stop(target)
@@ -581,6 +661,32 @@ def summarize(results: list[dict[str, Any]]) -> list[str]:
                 f" (p99 {mine['p99_ms']:.1f} ms), moto {theirs['requests_per_s']:,.0f} req/s"
                 f" (p99 {theirs['p99_ms']:.1f} ms): {ratio:.1f}x"
             )
+    for (server, operation, n), off in cells.items():
+        on = cells.get(("clearance", operation, n))
+        if server != "clearance-audit-off" or not on or not off["requests_per_s"]:
+            continue
+        change = on["requests_per_s"] / off["requests_per_s"] - 1
+        cpu = on["server_cpu_us"] / off["server_cpu_us"] - 1 if off["server_cpu_us"] else 0.0
+        lines.append(
+            f"{operation} at concurrency {n}: audit on {on['requests_per_s']:,.0f} req/s"
+            f" (p50 {on['p50_ms']:.2f} ms, p99 {on['p99_ms']:.1f} ms), audit off"
+            f" {off['requests_per_s']:,.0f} req/s (p50 {off['p50_ms']:.2f} ms,"
+            f" p99 {off['p99_ms']:.1f} ms): {change:+.1%} throughput,"
+            f" {cpu:+.1%} server CPU per request"
+        )
+    trails = [r for r in results if r.get("trail")]
+    if trails:
+        kept = [r for r in trails if r["trail"]["lost"] == 0]
+        if kept:
+            best = max(kept, key=lambda r: r["requests_per_s"])
+            lines.append(
+                f"trail: kept up (no event lost, queue drained) in {len(kept)} of"
+                f" {len(trails)} cells; highest rate {best['requests_per_s']:,.0f} req/s"
+                f" ({best['operation']}, concurrency {best['concurrency']}), written at"
+                f" {best['trail']['events_per_s']:,.0f} events/s"
+            )
+        else:
+            lines.append(f"trail: events lost in all {len(trails)} audited cells")
     return lines
 
 
@@ -603,16 +709,19 @@ def render(report: dict[str, Any]) -> str:
     )
     out.append("")
     header = (
-        f"{'server':<10} {'operation':<22} {'conc':>4} {'requests':>9} {'req/s':>9}"
+        f"{'server':<19} {'operation':<22} {'conc':>4} {'requests':>9} {'req/s':>9}"
         f" {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'client CPU':>10} {'server CPU':>10}"
+        f" {'us/req':>7}"
     )
     out.append(header)
     for r in report["results"]:
         out.append(
-            f"{r['server']:<10} {r['operation']:<22} {r['concurrency']:>4} {r['requests']:>9}"
+            f"{r['server']:<19} {r['operation']:<22} {r['concurrency']:>4} {r['requests']:>9}"
             f" {r['requests_per_s']:>9,.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}"
             f" {r['non_2xx']:>8} {r['client_cpu_pct']:>9.0f}% {r['server_cpu_pct']:>9.0f}%"
+            f" {r.get('server_cpu_us', 0):>7.0f}"
             + (f"  errors: {r['errors']}" if r["errors"] else "")
+            + (_trail_text(r["trail"]) if r.get("trail") else "")
         )
     if report["summary"]:
         out.append("")
@@ -621,9 +730,23 @@ def render(report: dict[str, Any]) -> str:
     out.append(
         "CreateUser+DeleteUser: each request counts (a pair is two); each connection creates"
         " and deletes its own users in turn. CPU: % of one core over the cell (server: all"
-        " its processes, including the warm-up)."
+        " its processes, including the warm-up); us/req: server CPU microseconds per"
+        " answered request (warm-up included), the figure least moved by other load."
     )
+    if any(r.get("trail") for r in report["results"]):
+        out.append(
+            "trail (audit on): due = events the store should gain (every response the client"
+            " read, warm-up included); backlog = not yet stored when the load stopped;"
+            " drain = seconds until all were stored; lost = never stored."
+        )
     return "\n".join(out) + "\n"
+
+
+def _trail_text(trail: dict[str, Any]) -> str:
+    return (
+        f"  trail: {trail['due']} due, backlog {trail['backlog_at_end']},"
+        f" drain {trail['drain_s']:.2f} s, lost {trail['lost']}"
+    )
 
 
 def _csv(value: str) -> list[str]:
@@ -638,6 +761,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds measured per cell")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
     parser.add_argument("--workers", type=int, default=2, help="clearance serve --workers (2)")
+    parser.add_argument("--audit", default="on", help="Clearance's audit trail: on, off or on,off")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--out", type=Path, help="also write the text report to this file")
     args = parser.parse_args(argv)
@@ -649,6 +773,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for operation in operations:
         if operation not in OPERATIONS:
             parser.error(f"unknown operation {operation!r}")
+    audit = _csv(args.audit)
+    if not audit or any(mode not in AUDIT_MODES for mode in audit):
+        parser.error("--audit: on, off or on,off")
     concurrency = [int(n) for n in _csv(args.concurrency)]
     if not concurrency or min(concurrency) < 1 or max(concurrency) > 1024:
         parser.error("concurrency: between 1 and 1024 connections")
@@ -661,6 +788,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         duration=args.duration,
         warmup=args.warmup,
         workers=args.workers,
+        audit=audit,
     )
     text = render(report)
     if args.out:

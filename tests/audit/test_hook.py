@@ -150,7 +150,9 @@ def test_failed_authentication_is_unknown_with_the_presented_key() -> None:
     assert record["errorCode"] == "InvalidClientTokenId"
     assert record["eventName"] == "GetCallerIdentity"
     assert record["eventTime"] == "2026-03-04T05:06:07Z"
-    assert sink.events[0].trace is None
+    trace = sink.events[0].trace  # what `clearance explain --request-id` shows
+    assert trace is not None and trace["outcome"] == "authentication_failed"
+    assert trace["authentication"]["access_key_id"] == "AKIAFAKE12345678"
 
 
 def test_web_identity_and_saml_callers() -> None:

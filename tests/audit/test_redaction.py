@@ -53,7 +53,11 @@ def test_secret_containers_are_hidden_whole() -> None:
 
 
 _names = st.sampled_from(["UserName", "Tags", "Key", "Value", "Policy", "Credentials", "Foo"])
-_secret_values = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789+/=", min_size=12)
+# The marker keeps a drawn secret from being a substring of a member name
+# (a secret "authenticati" would "appear" in "authenticationCode1").
+_secret_values = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789+/=", min_size=12).map(
+    lambda text: "~secret~" + text
+)
 
 
 @st.composite

@@ -33,6 +33,9 @@ CELL_FIELDS = {
     "errors",
     "client_cpu_pct",
     "server_cpu_pct",
+    "server_cpu_us",
+    "audit",
+    "trail",
 }
 
 
@@ -91,6 +94,9 @@ def test_every_response_was_2xx(report: dict[str, Any]) -> None:
         assert all(status.startswith("2") for status in cell["statuses"]), cell
         assert cell["errors"] == {}, cell
         assert 0 < cell["p50_ms"] <= cell["p99_ms"] <= cell["max_ms"]
+        if cell["server"] == "clearance":  # audit on (the default): the trail kept up
+            assert cell["trail"]["lost"] == 0, cell
+            assert cell["trail"]["due"] >= cell["requests"], cell
 
 
 def test_the_text_report_has_the_table(report: dict[str, Any]) -> None:
@@ -98,6 +104,6 @@ def test_the_text_report_has_the_table(report: dict[str, Any]) -> None:
     assert text.startswith("Clearance server benchmark")
     assert "req/s" in text and "p99 ms" in text
     for server in SERVERS:
-        assert f"\n{server:<10} GetUser" in text
+        assert f"\n{server:<19} GetUser" in text
     if "moto" in SERVERS:
         assert "GetUser at concurrency 1: clearance" in text

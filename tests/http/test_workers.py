@@ -3,6 +3,7 @@ worker is replaced on its socket, SIGTERM stops everything cleanly."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -36,17 +37,27 @@ def _healthy(port: int) -> bool:
 def _children(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(c) for c in (task / "children").read_text().split()]
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:  # the thread ended while we looked
+            continue
     return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # the process was reaped between listing and reading
+        return b""
 
 
 def _workers(pid: int) -> list[int]:
     """The uvicorn workers (multiprocessing also starts a resource tracker)."""
+    commands = {child: _cmdline(child) for child in _children(pid)}
     return [
         child
-        for child in _children(pid)
-        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
-        and b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()
+        for child, command in commands.items()
+        if b"spawn_main" in command and b"resource_tracker" not in command
     ]
 
 
@@ -87,8 +98,12 @@ def test_two_workers_serve_survive_a_crash_and_stop(tmp_path: Path) -> None:
         assert not _healthy(port)
     finally:
         if server.poll() is None:
+            leftover = _workers(server.pid)
             server.kill()
             server.wait()
+            for pid in leftover:  # never leave workers behind a failed run
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
         log.close()
 
 

@@ -63,9 +63,15 @@ class Identity:
 
 def iso(moment: datetime) -> str:
     """``2026-01-02T03:04:05Z``: CloudTrail's time format (UTC, whole seconds; naive is UTC)."""
-    if moment.tzinfo is not None:
+    zone = moment.tzinfo
+    if zone is not None and zone is not UTC:
         moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.year < 1000:  # strftime's unpadded %Y, kept for the odd ancient date
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        f"{moment.year}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z"
+    )
 
 
 def user_identity(identity: Identity) -> dict[str, Any]:

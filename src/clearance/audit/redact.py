@@ -30,8 +30,13 @@ SECRET_KEYS = frozenset(
         "Base32StringSeed",
         "QRCodePNG",
         "PrivateKey",
+        "UserData",  # EC2 RunInstances: CloudTrail hides it too
     )
 )
+
+# Scalars returned as they are; checked by exact type first because the
+# writer redacts every event and ``isinstance`` against ABCs is slow.
+_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 def is_secret(key: str) -> bool:
@@ -40,11 +45,23 @@ def is_secret(key: str) -> bool:
 
 def redact(value: Any) -> Any:
     """A copy of ``value`` with every secret member's value replaced by :data:`HIDDEN`."""
-    if isinstance(value, Mapping):
-        return {
-            key: HIDDEN if isinstance(key, str) and is_secret(key) else redact(item)
-            for key, item in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [redact(item) for item in value]
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    if kind is dict or isinstance(value, Mapping):
+        return _redact_members(value)
+    if kind is list or kind is tuple or isinstance(value, list | tuple):
+        return [item if type(item) in _LEAVES else redact(item) for item in value]
     return value
+
+
+def _redact_members(members: Mapping[Any, Any]) -> dict[Any, Any]:
+    out: dict[Any, Any] = {}
+    for key, item in members.items():
+        if isinstance(key, str) and key.lower() in SECRET_KEYS:
+            out[key] = HIDDEN
+        elif type(item) in _LEAVES:  # most members: no call
+            out[key] = item
+        else:
+            out[key] = redact(item)
+    return out

@@ -36,16 +36,28 @@ def serve(
     ),
     workers: int = typer.Option(1, help="Worker processes (each a full server; state is shared)."),
     log_format: str = typer.Option("text", help="text or json."),
-    audit: bool = typer.Option(
-        False, "--audit", help="Record every call as a CloudTrail event in the store (preview)."
+    audit: bool | None = typer.Option(
+        None,
+        "--audit/--no-audit",
+        help="Record every call as a CloudTrail event (default on; env CLEARANCE_AUDIT=0 is off).",
+        show_default=False,
+    ),
+    encoded_messages: bool = typer.Option(
+        False,
+        "--encoded-messages",
+        help="Add an encoded authorization message (header "
+        "x-clearance-encoded-authorization-message) to every AccessDenied answer; decode it "
+        "with sts decode-authorization-message.",
     ),
 ) -> None:
     """Run the AWS-compatible endpoint (IAM, STS) on one port.
 
     Point any AWS client at it with --endpoint-url http://HOST:PORT.
     """
-    if audit:
-        os.environ["CLEARANCE_AUDIT"] = "1"
+    if audit is not None:  # the flag wins over CLEARANCE_AUDIT
+        os.environ["CLEARANCE_AUDIT"] = "1" if audit else "0"
+    if encoded_messages:
+        os.environ["CLEARANCE_ENCODED_MESSAGES"] = "1"
     settings = Settings.load(
         data_dir=data_dir, database=database, host=host, port=port, log_format=log_format
     )

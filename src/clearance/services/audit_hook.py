@@ -16,11 +16,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from clearance.audit import AuditSink, CallRecord, Identity, SessionIssuer, build_event
+from clearance.audit import (
+    AuditSink,
+    BatchingSink,
+    CallRecord,
+    Identity,
+    SessionIssuer,
+    build_event,
+)
 from clearance.engine import Decision, Outcome
 from clearance.errors import ClearanceError
 from clearance.protocol import parse_form
 from clearance.protocol.form import scalar
+from clearance.services.audit_trace import audit_trace
 from clearance.services.context import CallContext, Caller
 from clearance.wire import WireRequest
 
@@ -56,9 +64,11 @@ def record_call(
     if sink is None:
         return
     try:
-        sink.write(
-            [build_event(_call(request, route, ctx, now, request_id, params, result, error))]
-        )
+        call = _call(request, route, ctx, now, request_id, params, result, error)
+        if isinstance(sink, BatchingSink):
+            sink.write_call(call)  # the record is built and redacted on the writer thread
+        else:
+            sink.write([build_event(call)])
     except Exception:
         log.exception("recording the audit event of request %s failed", request_id)
 
@@ -93,7 +103,7 @@ def _call(
         error_code=code,
         error_message=message,
         recipient_account_id=ctx.account_id if ctx and ctx.account_id else None,
-        trace=summarize_decisions(ctx.decisions) if ctx and ctx.decisions else None,
+        trace=audit_trace(ctx, error, request),
     )
 
 
