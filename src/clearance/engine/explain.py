@@ -161,7 +161,11 @@ def _implicit_fix(request: Request, layer: PolicyType, near: list[StatementTrace
             f"the role's trust policy does not name you: add {request.principal.arn} (or its "
             "account) as Principal of an Allow statement for sts:AssumeRole."
         )
-    target = "the resource-based policy" if layer is PolicyType.RESOURCE else f"a {layer.value}"
+    target = (
+        "the resource-based policy"
+        if layer is PolicyType.RESOURCE
+        else f"{layer.article} {layer.value}"
+    )
     principal = (
         f' naming Principal "{request.principal.arn}"' if layer is PolicyType.RESOURCE else ""
     )

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from clearance.clock import Clock
-from clearance.store.crypto import SecretBox
+from clearance.store.crypto import AUTHORIZATION_MESSAGES, SecretBox, TokenSealer
 from clearance.store.database import SINGLE_READ_OPTION, WRITE_OPTION, translate_errors
 from clearance.store.errors import NoSuchEntity, quota_exceeded
 from clearance.store.ids import IdGenerator
@@ -73,6 +73,7 @@ class StoreBase:
     ) -> None:
         self._engine = engine
         self._box = SecretBox(master_key)
+        self._authorization_messages = TokenSealer(master_key, AUTHORIZATION_MESSAGES)
         self._clock = clock
         self._ids = ids
         self._hasher = password_hasher
@@ -89,6 +90,12 @@ class StoreBase:
     @property
     def quotas(self) -> Quotas:
         return self._quotas
+
+    @property
+    def authorization_messages(self) -> TokenSealer:
+        """Seals and opens encoded authorization messages (a key derived from
+        the master key); services never handle the key."""
+        return self._authorization_messages
 
     def close(self) -> None:
         """Close the pooled connections."""

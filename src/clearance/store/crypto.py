@@ -17,18 +17,23 @@ import base64
 import binascii
 import contextlib
 import os
+import re
 import stat
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from clearance.store.errors import ServiceFailure
 
 __all__ = [
+    "AUTHORIZATION_MESSAGES",
     "MASTER_KEY_FILE",
     "MasterKeyError",
     "SecretBox",
+    "TokenSealer",
     "generate_master_key",
     "load_or_create_master_key",
 ]
@@ -36,6 +41,7 @@ __all__ = [
 MASTER_KEY_FILE = "master.key"
 _VERSION = b"\x01"
 _NONCE = 12
+_URLSAFE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class MasterKeyError(ValueError):
@@ -71,6 +77,65 @@ class SecretBox:
                 "A stored secret cannot be decrypted with the configured master key."
             ) from None
         return plain.decode("utf-8")
+
+
+# HKDF ``info`` of the key that seals encoded authorization messages.
+AUTHORIZATION_MESSAGES = b"clearance/authorization-message/v1"
+
+
+class TokenSealer:
+    """Seals text into an opaque URL-safe token that only a holder of the same
+    master key can open (encoded authorization messages).
+
+    The key is derived with HKDF-SHA256 from the master key and ``purpose``, so
+    a token is never a stored secret's ciphertext and vice versa. The token is
+    ``base64url(version || nonce || ciphertext+tag)`` without padding; the
+    associated data (an account id) binds it to one context.
+    """
+
+    __slots__ = ("_aead",)
+
+    def __init__(self, master_key: bytes, purpose: bytes) -> None:
+        if len(master_key) != 32:
+            raise MasterKeyError("the master key must be 32 bytes")
+        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose)
+        self._aead = AESGCM(derived.derive(master_key))
+
+    def __repr__(self) -> str:
+        return "TokenSealer(<hidden>)"
+
+    def seal(self, text: str, context: str) -> str:
+        nonce = os.urandom(_NONCE)
+        sealed = self._aead.encrypt(nonce, text.encode("utf-8"), context.encode("utf-8"))
+        return base64.urlsafe_b64encode(_VERSION + nonce + sealed).rstrip(b"=").decode("ascii")
+
+    def open(self, token: str, context: str) -> str | None:
+        """The text, or None when the token is malformed, tampered with, sealed
+        by another key or for another context."""
+        if not _URLSAFE.fullmatch(token):
+            return None
+        try:
+            blob = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        except (binascii.Error, ValueError):
+            return None
+        if blob[:1] != _VERSION or len(blob) < 1 + _NONCE + 16:
+            return None
+        try:
+            plain = self._aead.decrypt(
+                blob[1 : 1 + _NONCE], blob[1 + _NONCE :], context.encode("utf-8")
+            )
+        except InvalidTag:
+            return None
+        try:
+            return plain.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    @staticmethod
+    def sealed_length(text_bytes: int) -> int:
+        """The token's length for a text of ``text_bytes`` UTF-8 bytes."""
+        raw = 1 + _NONCE + text_bytes + 16
+        return (raw * 4 + 2) // 3
 
 
 def generate_master_key() -> bytes:

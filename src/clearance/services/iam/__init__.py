@@ -12,6 +12,7 @@ from clearance.services.iam import (
     providers,
     role_policies,
     roles,
+    simulate,
     users,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "providers",
     "role_policies",
     "roles",
+    "simulate",
     "users",
 ]

@@ -4,6 +4,7 @@
 from clearance.services.sts import (
     access_key_info,
     assume_role,
+    decode_message,
     federation,
     identity,
     restrictions,
@@ -13,6 +14,7 @@ from clearance.services.sts import (
 __all__ = [
     "access_key_info",
     "assume_role",
+    "decode_message",
     "federation",
     "identity",
     "restrictions",
