@@ -3,9 +3,10 @@ accounts' version counters.
 
 Every write that matters for authentication, authorization or a cached read
 bumps its account's ``version`` in the store (``Store._write``), so one cheap
-read per request — the versions of the caller's account and of ``aws`` (AWS
-managed policies), :meth:`Store.account_versions` — tells whether anything a
-replica cached for that account may have changed. A request reads those
+read per request — the versions of the caller's account, of ``aws`` (AWS
+managed policies) and of ``org`` (every change to an organization: its
+accounts, OUs, SCPs and RCPs), :meth:`Store.account_versions` — tells whether
+anything a replica cached for that account may have changed. A request reads those
 versions once (:class:`RequestView`) and everything it consults is validated
 against that one snapshot:
 
@@ -46,6 +47,7 @@ from clearance.store import KeyRecord, Store
 
 __all__ = [
     "CACHED_READS",
+    "ORG_ACCOUNT",
     "Caches",
     "CachingStore",
     "RequestView",
@@ -53,6 +55,10 @@ __all__ = [
 ]
 
 AWS_ACCOUNT = "aws"
+# The pseudo-account whose version every organization change bumps (the
+# store's ORG_VERSION_ACCOUNT; spelled here so this module does not depend on
+# the organizations store being present).
+ORG_ACCOUNT = "org"
 KEY_CACHE_SIZE = 65_536
 ENTITY_ACCOUNTS = 1024  # accounts with cached entity reads
 ENTITY_ENTRIES = 4096  # cached reads per account
@@ -79,7 +85,7 @@ _READS = frozenset(
     }
 )
 
-Versions = tuple[int, int]  # (the account's, aws's)
+Versions = tuple[int, int, int]  # (the account's, aws's, org's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +203,7 @@ class Caches:
 
 
 def _newer(a: Versions, b: Versions) -> bool:
-    return a[0] >= b[0] and a[1] >= b[1] and a != b
+    return a != b and all(x >= y for x, y in zip(a, b, strict=True))
 
 
 class RequestView:
@@ -212,15 +218,15 @@ class RequestView:
         self.dirty = False
 
     def versions_of(self, account_id: str) -> Versions:
-        """(account's version, aws's version): read once per request, then reused.
+        """(account's, aws's, org's version): one read per request, then reused.
 
         After this request wrote, read again (so its own change is seen)."""
         if not self.dirty:
             known = self.versions.get(account_id)
             if known is not None:
                 return known
-        read = self.store.account_versions([account_id, AWS_ACCOUNT])
-        found = (read.get(account_id, 0), read.get(AWS_ACCOUNT, 0))
+        read = self.store.account_versions([account_id, AWS_ACCOUNT, ORG_ACCOUNT])
+        found = (read.get(account_id, 0), read.get(AWS_ACCOUNT, 0), read.get(ORG_ACCOUNT, 0))
         if not self.dirty:
             self.versions[account_id] = found
         return found

@@ -174,10 +174,12 @@ class AccountsMixin(AccessKeysMixin):
             return _account(row)
 
     def list_accounts(self) -> tuple[Account, ...]:
-        """Every customer account (not ``aws``), by id."""
+        """Every customer account (not the pseudo-accounts ``aws`` and ``org``), by id."""
         with self._read() as conn:
             rows = conn.execute(
-                sa.select(accounts).where(accounts.c.id != AWS_ACCOUNT).order_by(accounts.c.id)
+                sa.select(accounts)
+                .where(accounts.c.id.not_in((AWS_ACCOUNT, "org")))
+                .order_by(accounts.c.id)
             )
             return tuple(_account(row) for row in rows)
 

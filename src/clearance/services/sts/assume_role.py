@@ -128,7 +128,11 @@ def _bare(caller_arn: str, action: str, resource: str) -> str:
     return f"User: {caller_arn} is not authorized to perform: {action} on resource: {resource}"
 
 
-def _denial(request: Request, decision: Decision) -> str:
+def _denial(ctx: CallContext, request: Request, decision: Decision) -> str:
+    if decision.denied_by in (PolicyType.SCP, PolicyType.RCP):
+        # An organization's guardrail is named, as AWS does (its ARN only
+        # within the organization).
+        return ctx.authorizer.denial_text(ctx.caller, request, decision)
     trust_denied = decision.denied_by is PolicyType.RESOURCE
     if not request.same_account or trust_denied:
         return _bare(request.principal.arn, request.action, request.resource)
@@ -146,7 +150,9 @@ def authorize_assume(
     """Evaluate each action against the role's trust policy and the caller's
     policies; raise AccessDenied at the first denial."""
     identity_side, principal_tags = ctx.authorizer.policies_of(ctx.caller)
-    context = ctx.authorizer.context_of(ctx, principal_tags, extra)
+    # The caller's SCPs, the role's account's RCPs, and both accounts' org keys.
+    identity_side = ctx.authorizer.for_resource(ctx.caller, identity_side, role.account_id)
+    context = ctx.authorizer.request_context(ctx, principal_tags, extra, role.account_id)
     try:
         trust = NamedPolicy(role.arn, read_policy(role.assume_role_policy))
     except PolicyError:
@@ -159,7 +165,7 @@ def authorize_assume(
         decision = evaluate(request, policies)
         ctx.record(request, policies, decision)
         if not decision.allowed:
-            raise AccessDenied(_denial(request, decision))
+            raise AccessDenied(_denial(ctx, request, decision))
         decisions.append(decision)
     return decisions
 

@@ -44,6 +44,7 @@ from clearance.engine import (
 from clearance.errors import ClearanceError
 from clearance.policy import read_policy
 from clearance.protocol.errors import ValidationError
+from clearance.services.authorize import with_chains
 from clearance.services.context import CallContext, Caller
 from clearance.services.errors import AccessDenied
 from clearance.services.sts.credentials import (
@@ -261,7 +262,10 @@ def authorize_trust(
     extra: dict[str, ContextValue] = dict(tag_context(tags))
     if source_identity is not None:
         extra["sts:SourceIdentity"] = source_identity
-    values = {key.lower(): value for key, value in {**context, **extra}.items()}
+    # The role's account's organization keys (aws:ResourceOrgID...); the
+    # caller, an identity provider's user, is in no organization.
+    values = ctx.authorizer.org_keys(None, role.account_id)
+    values.update((key.lower(), value) for key, value in {**context, **extra}.items())
     actions = [action]
     if tags.tagging:
         actions.append("sts:TagSession")
@@ -269,6 +273,8 @@ def authorize_trust(
         actions.append("sts:SetSourceIdentity")
     try:
         policies = PolicySet(resource=NamedPolicy(role.arn, read_policy(role.assume_role_policy)))
+        # RCPs bind sts:AssumeRoleWith* on a member account's roles.
+        policies = with_chains(policies, (), ctx.authorizer.standing(role.account_id).rcp)
     except ClearanceError:
         log.warning("the trust policy of %s does not parse", role.arn)
         raise AccessDenied(f"Not authorized to perform {action}") from None
