@@ -50,6 +50,13 @@ The pages it follows (all under https://docs.aws.amazon.com/IAM/latest/UserGuide
             permissions a resource-based policy grants to the session itself are added.
 [RCP]       https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
             -- RCPs apply only to a list of services.
+[S3ROOT]    https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html (likewise
+            API_GetBucketPolicy.html, API_DeleteBucketPolicy.html) and
+            https://repost.aws/knowledge-center/s3-accidentally-denied-access -- "the root
+            principal in a bucket owner's account can perform the GetBucketPolicy,
+            PutBucketPolicy, and DeleteBucketPolicy API actions, even if their bucket policy
+            explicitly denies the root principal's access"; only VPC endpoint policies and
+            AWS Organizations policies (SCPs, RCPs) can still block it.
 
 Where the documentation is silent, the choice made here is the one observed against real
 AWS by the authors of the shared conformance cases (iam-simulate, PMapper); each such place
@@ -1076,6 +1083,25 @@ def changes_protected_iam_resource(action: str, resource: str) -> bool:
     return False
 
 
+BUCKET_POLICY_ACTIONS = ("s3:getbucketpolicy", "s3:putbucketpolicy", "s3:deletebucketpolicy")
+
+
+def owner_root_manages_bucket_policy(who: Requester, request: dict[str, Any]) -> bool:
+    """[S3ROOT]: the root user of the bucket's own account, calling one of the three bucket
+    policy actions on a bucket (``arn:aws:s3:::name``, not an object)."""
+    if who.kind != ROOT or who.account is None:
+        return False
+    if who.account != request.get("resource_account"):
+        return False
+    if str(request["action"]).lower() not in BUCKET_POLICY_ACTIONS:
+        return False
+    parts = str(request["resource"]).split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "s3":
+        return False
+    region, account, bucket = parts[3], parts[4], parts[5]
+    return region == "" and account == "" and bucket != "" and "/" not in bucket
+
+
 def resource_policy_kind(request: dict[str, Any]) -> str:
     """ "resource", "trust" (a role trust policy) or "key" (a KMS key policy).  Trust and
     key policies "must explicitly allow access for principals" [EVAL]."""
@@ -1244,6 +1270,10 @@ def reference_decide(case: dict[str, Any]) -> str:
 
     kind = resource_policy_kind(raw_request)
     layers = evaluate_layers(request, policies, kind)
+    if owner_root_manages_bucket_policy(request.who, raw_request):
+        # [S3ROOT]: the bucket policy cannot stop the owner's root user from managing it;
+        # decide as if there were none (guardrails still apply below).
+        layers.resource = PolicyOutcome(denies=False, allow_levels=set())
     blocked = guardrail_decision(layers)
     if blocked is not None:
         return blocked

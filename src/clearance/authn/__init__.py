@@ -2,6 +2,7 @@
 
 Framework-free and store-free: secrets arrive through an injected lookup."""
 
+from clearance.authn.chunked import IncompleteBody, decode_chunked
 from clearance.authn.errors import (
     AuthError,
     AuthorizationQueryParametersError,
@@ -34,6 +35,7 @@ __all__ = [
     "AuthorizationQueryParametersError",
     "ChunkSigning",
     "ExpiredToken",
+    "IncompleteBody",
     "IncompleteSignature",
     "InvalidAccessKeyId",
     "InvalidClientTokenId",
@@ -47,5 +49,6 @@ __all__ = [
     "SignatureDoesNotMatch",
     "XAmzContentSHA256Mismatch",
     "authenticate",
+    "decode_chunked",
     "scope_of",
 ]

@@ -15,7 +15,7 @@ __all__ = [
     "SecretLookup",
 ]
 
-AuthMethod = Literal["sigv4-header", "sigv4-query", "sigv2", "anonymous"]
+AuthMethod = Literal["sigv4-header", "sigv4-query", "sigv2", "sigv2-query", "anonymous"]
 
 
 @dataclass(frozen=True, slots=True)

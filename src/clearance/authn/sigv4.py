@@ -339,7 +339,7 @@ def _payload_hash(
     if claimed is None and rules.s3 and claim.location == "query":
         claimed = params.get("X-Amz-Content-Sha256", UNSIGNED_PAYLOAD)
     if claimed is None:
-        return canonical.hash_payload(request.body)
+        return _body_hash(request)
     if rules.s3 and claimed not in S3_PAYLOAD_LITERALS and not _SHA256_HEX.fullmatch(claimed):
         raise InvalidContentSha256()
     return claimed
@@ -348,9 +348,15 @@ def _payload_hash(
 def _check_body(request: WireRequest, payload_hash: str, rules: SigV4Rules) -> None:
     if rules.s3 and payload_hash in S3_PAYLOAD_LITERALS:
         return
-    computed = canonical.hash_payload(request.body)
+    computed = _body_hash(request)
     if not hmac.compare_digest(payload_hash.lower().encode(), computed.encode()):
         raise XAmzContentSHA256Mismatch(client_computed=payload_hash, server_computed=computed)
+
+
+def _body_hash(request: WireRequest) -> str:
+    if request.spooled is None:
+        return canonical.hash_payload(request.body)
+    return request.spooled.sha256
 
 
 def _canonical_request(
@@ -410,7 +416,7 @@ def _verify(
         )
     _check_body(request, payload_hash, rules)
     chunks = None
-    if payload_hash in STREAMING_SIGNED and rules.s3:
+    if payload_hash in STREAMING_SIGNED and rules.s3 and claim.location == "header":
         chunks = ChunkSigning(claim.amz_date, scope.text, expected, key)
     return Authenticated(
         access_key_id=scope.access_key_id,

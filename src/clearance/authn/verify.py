@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from clearance.authn import sigv2, sigv4
+from clearance.authn import s3v2, sigv2, sigv4
 from clearance.authn.canonical import parse_query
 from clearance.authn.errors import MissingAuthenticationToken, SignatureDoesNotMatch
 from clearance.authn.model import Authenticated, SecretLookup
@@ -24,6 +24,7 @@ def authenticate(
     s3: bool = False,
     allow_anonymous: bool = False,
     expected_service: str | None = None,
+    bucket: str | None = None,
 ) -> Authenticated:
     """Verify the request's signature and return who signed it.
 
@@ -33,7 +34,8 @@ def authenticate(
     encoding, payload-hash literals) and S3's error codes. A request with no
     signature is anonymous when ``allow_anonymous``, else
     ``MissingAuthenticationToken``. ``expected_service``, when given, must be
-    the credential scope's service. Every failure is an
+    the credential scope's service. ``bucket`` names the bucket of a
+    virtual-hosted S3 request (S3 SigV2 signs it). Every failure is an
     :class:`~clearance.authn.errors.AuthError`.
     """
     now = aware(now)
@@ -42,6 +44,8 @@ def authenticate(
     if header is not None and not header.strip():
         header = None
     pairs = parse_query(request.query) if request.query else []
+    if s3 and (header.startswith("AWS ") if header is not None else s3v2.is_presigned(pairs)):
+        return s3v2.verify(request, pairs, lookup, now, bucket=bucket)
     presigned = any(name == "X-Amz-Algorithm" for name, _ in pairs)
     if header is not None:
         if presigned:

@@ -5,11 +5,17 @@ from __future__ import annotations
 import typer
 
 from clearance import __version__
-from clearance.cli import lint, serve, simulate
+from clearance.cli import audit, explain, lint, serve, simulate
 
 app = typer.Typer(
     name="clearance",
-    help="An AWS-compatible IAM engine that explains every decision.",
+    help=(
+        "An AWS-compatible IAM engine that explains every decision.\n\n"
+        "Instance metadata: each EC2 instance's metadata service is served at "
+        "http://HOST:PORT/imds/<instance-id>/ on the serve endpoint; a program started with "
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT=http://HOST:PORT/imds/<instance-id>/ gets the "
+        "instance role's credentials through the SDK's credential chain."
+    ),
     no_args_is_help=True,
     add_completion=False,
 )
@@ -33,6 +39,8 @@ def _root(
 simulate.register(app)
 lint.register(app)
 serve.register(app)
+audit.register(app)
+explain.register(app)
 
 
 def main() -> None:

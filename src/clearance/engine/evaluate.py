@@ -1,6 +1,8 @@
 """AWS's policy evaluation logic, as named steps.
 
-1. An explicit Deny in any policy that applies to the request wins.
+1. An explicit Deny in any policy that applies to the request wins (except
+   a bucket policy's Deny of the owner's root user managing that bucket
+   policy: see :mod:`clearance.engine.builtin`).
 2. Guardrails: every SCP level (for principals of a member account), every
    RCP level (for resources of a member account) and the VPC endpoint policy
    must allow.
@@ -19,7 +21,13 @@ attribute lookups and object construction where a plain loop will do.
 
 from __future__ import annotations
 
-from clearance.engine.builtin import ALWAYS_ALLOWED, always_allowed, aws_owned_denial
+from clearance.engine.builtin import (
+    ALWAYS_ALLOWED,
+    always_allowed,
+    aws_owned_denial,
+    root_bucket_policy_override,
+    root_manages_own_bucket_policy,
+)
 from clearance.engine.compiled import CompiledStatement, PrincipalMatch
 from clearance.engine.decision import Decision, Outcome, PolicyType, StatementRef, StatementTrace
 from clearance.engine.policy_set import PolicyGroup, PolicySet
@@ -34,6 +42,7 @@ _ROLE = PrincipalMatch.ROLE
 _DIRECT = PrincipalMatch.DIRECT
 _ALLOWED = Outcome.ALLOWED
 _IMPLICIT = Outcome.IMPLICIT_DENY
+_RESOURCE = PolicyType.RESOURCE
 # Decisions are immutable values: the ones without statements are built once.
 _DENIED_BY = {t: Decision(_IMPLICIT, t) for t in PolicyType}
 _NOT_BY_IDENTITY = _DENIED_BY[PolicyType.IDENTITY]
@@ -56,6 +65,11 @@ def _decide(request: Request, policies: PolicySet, every: bool) -> Decision:
 
     denies = _explicit_denies(request, policies, every)
     if denies:
+        # The root user's denies come from guardrails, then the resource policy.
+        if request.principal.kind is PrincipalKind.ROOT and denies[-1].ref.policy_type is _RESOURCE:
+            denies = _binding_root(request, denies)
+            if not denies:
+                return _root_override(request, policies)
         if len(denies) == 1:
             return denies[0].decision
         return Decision(Outcome.EXPLICIT_DENY, denies[0].ref.policy_type, _refs(denies))
@@ -77,6 +91,23 @@ def _decide(request: Request, policies: PolicySet, every: bool) -> Decision:
     if not scope.iam:
         return _decide_non_iam(request, granted, strength, explicit)
     return _decide_iam(request, policies, granted, strength, explicit, every)
+
+
+def _binding_root(request: Request, denies: list[CompiledStatement]) -> list[CompiledStatement]:
+    """The denies that bind the root user: without the bucket policy's when the
+    bucket owner's root user manages that bucket policy."""
+    if not root_manages_own_bucket_policy(request):
+        return denies
+    return [d for d in denies if d.ref.policy_type is not _RESOURCE]
+
+
+def _root_override(request: Request, policies: PolicySet) -> Decision:
+    """The bucket owner's root user managing the bucket policy: the bucket
+    policy's Deny is set aside, but every guardrail must still allow."""
+    for level in policies.guardrails(request.principal.scope, request.rcp_bound):
+        if not _allowing(level, request, True):
+            return _DENIED_BY[level.policy_type]
+    return root_bucket_policy_override(request)
 
 
 def _decide_iam(

@@ -21,17 +21,30 @@ after uvicorn's ``timeout_keep_alive``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
+import os
+import tempfile
 import time
+from collections import deque
 from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any
 
 import httptools
 
-from clearance.http.app import HEALTH_PATHS, MAX_BODY, Gateway, health, too_large
-from clearance.wire import WireRequest, WireResponse
+from clearance.http.app import (
+    HEALTH_PATHS,
+    MAX_BODY,
+    MAX_UPLOAD,
+    SPOOL_THRESHOLD,
+    Gateway,
+    health,
+    spool_dir,
+    too_large,
+)
+from clearance.wire import BodyHasher, SpooledBody, WireRequest, WireResponse
 
 __all__ = ["GatewayProtocol", "find_gateway"]
 
@@ -156,6 +169,16 @@ class GatewayProtocol(asyncio.Protocol):
         self.header_bytes = 0
         self.body: list[bytes] = []
         self.body_size = 0
+        self.body_limit = MAX_BODY
+        # An upload (PUT) past SPOOL_THRESHOLD goes to a file, hashed as it arrives.
+        self.spool: Any = None
+        self.spool_hasher: BodyHasher | None = None
+        self.spool_dir = spool_dir(self.gateway)
+        # A response streaming from a file, and the responses queued behind it.
+        self.streaming: asyncio.Task[None] | None = None
+        self.queued: deque[tuple[WireResponse, bool, bool]] = deque()
+        self.write_paused = False
+        self.drained: asyncio.Future[None] | None = None
 
     # -- connection --------------------------------------------------------------------
 
@@ -172,17 +195,30 @@ class GatewayProtocol(asyncio.Protocol):
         self.connections.discard(self)
         self._disarm_keep_alive()
         self.transport = None
+        self._drop_spool()
+        self._wake_writer()
+        for response, _, _ in self.queued:
+            if response.stream is not None:
+                response.stream.close()
+        self.queued.clear()
 
     def eof_received(self) -> None:
         pass
 
     def pause_writing(self) -> None:
+        self.write_paused = True
         if self.transport is not None:
             self.transport.pause_reading()
 
     def resume_writing(self) -> None:
-        if self.transport is not None:
+        self.write_paused = False
+        self._wake_writer()
+        if self.transport is not None and self.streaming is None:
             self.transport.resume_reading()
+
+    def _wake_writer(self) -> None:
+        if self.drained is not None and not self.drained.done():
+            self.drained.set_result(None)
 
     def shutdown(self) -> None:
         """uvicorn's graceful shutdown: finish the request being received, then close."""
@@ -243,6 +279,8 @@ class GatewayProtocol(asyncio.Protocol):
         self.header_bytes = 0
         self.body = []
         self.body_size = 0
+        self.body_limit = MAX_BODY
+        self._drop_spool()
 
     def on_url(self, url: bytes) -> None:
         self.url += url
@@ -258,6 +296,8 @@ class GatewayProtocol(asyncio.Protocol):
         )
 
     def on_headers_complete(self) -> None:
+        if self.parser.get_method() == b"PUT":  # S3 uploads: IAM/STS/JSON calls are POSTs
+            self.body_limit = MAX_UPLOAD
         for name, value in self.headers:
             if name == "expect" and value.lower() == "100-continue":
                 if self.transport is not None:
@@ -266,33 +306,120 @@ class GatewayProtocol(asyncio.Protocol):
 
     def on_body(self, body: bytes) -> None:
         self.body_size += len(body)
-        if self.body_size > MAX_BODY:
+        if self.body_size > self.body_limit:
             raise _Refused(too_large())
+        if self.spool is not None:
+            self._spool_write(body)
+            return
         self.body.append(body)
+        if self.body_limit > MAX_BODY and self.body_size > SPOOL_THRESHOLD:
+            self.spool = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in _spooled)
+                dir=self.spool_dir, prefix="upload-", delete=False
+            )
+            self.spool_hasher = BodyHasher()
+            held, self.body = self.body, []
+            for piece in held:
+                self._spool_write(piece)
+
+    def _spool_write(self, data: bytes) -> None:
+        assert self.spool is not None and self.spool_hasher is not None
+        self.spool.write(data)
+        self.spool_hasher.update(data)
+
+    def _spooled(self) -> SpooledBody | None:
+        """The spooled body, its file closed (and flushed) for the gateway to read."""
+        spool, hasher = self.spool, self.spool_hasher
+        if spool is None or hasher is None:
+            return None
+        self.spool, self.spool_hasher = None, None
+        spool.close()
+        return SpooledBody(
+            spool.name, hasher.size, hasher.sha256.hexdigest(), hasher.md5.hexdigest()
+        )
+
+    def _drop_spool(self) -> None:
+        spool = self.spool
+        if spool is not None:
+            self.spool, self.spool_hasher = None, None
+            spool.close()
+            with contextlib.suppress(OSError):
+                os.unlink(spool.name)
 
     def on_message_complete(self) -> None:
         keep_alive = self.parser.should_keep_alive() and not self.closing
         method = self.parser.get_method().decode("ascii", "replace")
+        spooled = self._spooled()
         try:
-            response = self._answer(method)
+            response = self._answer(method, spooled)
         except Exception:  # the gateway answers every error itself: this is a bug
             log.exception("the gateway failed")
             response = _plain(500, b"Internal error")
+        finally:
+            if spooled is not None:
+                spooled.discard()  # unless a handler kept it (moved it away)
         self.in_message = False
         self.server_state.total_requests += 1
+        if self.streaming is not None:  # behind a download still being written
+            self.queued.append((response, method == "HEAD", keep_alive))
+            return
+        self._send(response, method == "HEAD", keep_alive)
+
+    def _send(self, response: WireResponse, head: bool, keep_alive: bool) -> None:
+        transport = self.transport
+        if transport is None:
+            if response.stream is not None:
+                response.stream.close()
+            return
+        if response.stream is not None and not head:
+            transport.write(_encode(response, head, keep_alive))  # the status and headers
+            transport.pause_reading()  # pipelined requests wait for the download
+            self.streaming = self.loop.create_task(self._stream(response, keep_alive))
+            return
+        if response.stream is not None:
+            response.stream.close()
+        transport.write(_encode(response, head, keep_alive))
+        self._after(keep_alive)
+
+    def _after(self, keep_alive: bool) -> None:
         transport = self.transport
         if transport is None:
             return
-        transport.write(_encode(response, method == "HEAD", keep_alive))
         if keep_alive:
             self._arm_keep_alive()
         else:
             transport.close()
             self.closing = True
 
+    async def _stream(self, response: WireResponse, keep_alive: bool) -> None:
+        """Write a file-backed body chunk by chunk, waiting while the client's
+        buffer is full (never more than a few chunks in memory)."""
+        assert response.stream is not None
+        try:
+            for chunk in response.stream.chunks():
+                if self.transport is None:
+                    break
+                self.transport.write(chunk)
+                if self.write_paused:
+                    self.drained = self.loop.create_future()
+                    await self.drained
+                    self.drained = None
+        except Exception:
+            log.exception("streaming a response failed")
+            keep_alive = False
+        finally:
+            response.stream.close()
+            self.streaming = None
+        if self.transport is None:
+            return
+        self.transport.resume_reading()
+        self._after(keep_alive)
+        while self.queued and self.streaming is None and self.transport is not None:
+            queued, head, alive = self.queued.popleft()
+            self._send(queued, head, alive)
+
     # -- the request -------------------------------------------------------------------
 
-    def _answer(self, method: str) -> WireResponse:
+    def _answer(self, method: str, spooled: SpooledBody | None = None) -> WireResponse:
         url = self.url
         mark = url.find(b"?")
         raw_path, query = (url, b"") if mark < 0 else (url[:mark], url[mark + 1 :])
@@ -316,6 +443,7 @@ class GatewayProtocol(asyncio.Protocol):
             body=b"".join(self.body),
             source_ip=client,
             secure=secure,
+            spooled=spooled,
         )
         return self.gateway.handle(request)
 
@@ -333,13 +461,23 @@ def _plain(status: int, message: bytes) -> WireResponse:
 
 
 def _encode(response: WireResponse, head: bool, keep_alive: bool) -> bytes:
+    """The status line and headers, and the body unless it streams (or HEAD).
+
+    A response that sets its own ``content-length`` (S3's HeadObject: the
+    object's size) keeps it."""
     status = response.status
     parts = [_STATUS_LINES.get(status) or b"HTTP/1.1 %d Unknown\r\n" % status, _DATE.date()]
+    sized = False
     for name, value in response.headers:
+        if name == "content-length":
+            sized = True
         parts += (name.encode("latin-1"), b": ", value.encode("utf-8", "surrogateescape"), b"\r\n")
     if not keep_alive:
         parts.append(b"connection: close\r\n")
-    parts.append(b"content-length: %d\r\n\r\n" % len(response.body))
-    if not head:
+    if sized:
+        parts.append(b"\r\n")
+    else:
+        parts.append(b"content-length: %d\r\n\r\n" % response.content_length)
+    if not head and response.stream is None:
         parts.append(response.body)
     return b"".join(parts)

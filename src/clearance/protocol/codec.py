@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple, Protocol
 
 from clearance.errors import ClearanceError
-from clearance.protocol import jsonproto, query, xml
+from clearance.protocol import ec2, jsonproto, query, xml
 from clearance.protocol.models import DecodedRequest, service_spec
 from clearance.protocol.query import DEFAULT_LIMITS, Limits
 from clearance.protocol.xml import Encoded
@@ -44,6 +44,9 @@ _CODECS: Mapping[str, _Codec] = {
         jsonproto.encode_error,
         jsonproto.warm,
         jsonproto.warm_encoder,
+    ),
+    "ec2": _Codec(
+        ec2.decode_request, ec2.encode_result, ec2.encode_error, ec2.warm, ec2.warm_encoder
     ),
 }
 

@@ -198,9 +198,7 @@ class _Compiler:
         required = set(shape.required_members)
         members = []
         for name, member in shape.members.items():
-            wire = serialized_name(member, name)
-            if isinstance(member, ListShape) and member.serialization.get("flattened"):
-                wire = serialized_name(member.member, wire)
+            wire = self._member_wire(name, member)
             members.append((name, wire, lower_camel(name), self.decoder(member), name in required))
 
         def decode(raw: Raw, path: str, errors: list[Violation]) -> Any:
@@ -222,6 +220,13 @@ class _Compiler:
             return out
 
         return decode
+
+    def _member_wire(self, name: str, member: Shape) -> str:
+        """A structure member's parameter name (the ec2 protocol names them its own way)."""
+        wire = serialized_name(member, name)
+        if isinstance(member, ListShape) and member.serialization.get("flattened"):
+            wire = serialized_name(member.member, wire)
+        return wire
 
     def _list(self, shape: ListShape) -> Decoder:
         element = shape.member

@@ -65,6 +65,7 @@ class CallContext:
     source_ip: str | None = None
     user_agent: str | None = None
     secure: bool = False
+    endpoint: str | None = None  # "scheme://host[:port]" the request came to
     decisions: list[Decision] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
 

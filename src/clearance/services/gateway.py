@@ -18,24 +18,34 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 from clearance.audit import AuditSink
-from clearance.authn import Authenticated, KeyRecord, authenticate, scope_of
+from clearance.authn import Authenticated, InvalidAccessKeyId, KeyRecord, authenticate, scope_of
 from clearance.clock import Clock
 from clearance.engine import ANONYMOUS
 from clearance.errors import ClearanceError
 from clearance.protocol import decode_request, encode_error, encode_result, parse_form
 from clearance.protocol.form import Raw, scalar
 from clearance.protocol.jsonproto import json_target
-from clearance.services import iam, sts  # noqa: F401  (registers the operations)
+from clearance.services import (  # noqa: F401  (registers the operations)
+    cloudtrail,
+    ec2,
+    iam,
+    organizations,
+    sts,
+)
 from clearance.services.audit_hook import record_call
 from clearance.services.authorize import Authorizer
+from clearance.services.authz_message import with_encoded_message
 from clearance.services.cache import Caches, CachingStore, RequestView, activate
 from clearance.services.context import CallContext, Caller, CallerKind
 from clearance.services.errors import InvalidClientTokenId, NotImplementedOperation, ServiceFailure
 from clearance.services.iam.access_keys import record_use
+from clearance.services.imds import MetadataService, is_metadata_request
 from clearance.services.registry import OPERATIONS
+from clearance.services.s3.front import S3Front, is_s3_request
 from clearance.services.sts.restrictions import check_credential_type
 from clearance.store import KeyRecord as StoredKey
 from clearance.store import Store
@@ -46,7 +56,7 @@ __all__ = ["Gateway"]
 log = logging.getLogger("clearance.gateway")
 
 # Query-protocol services by API version, for requests without a SigV4 scope.
-_VERSIONS = {"2010-05-08": "iam", "2011-06-15": "sts"}
+_VERSIONS = {"2010-05-08": "iam", "2011-06-15": "sts", "2016-11-15": "ec2"}
 _SERVED = frozenset(_VERSIONS.values())
 DEFAULT_REGION = "us-east-1"
 
@@ -66,14 +76,28 @@ class Gateway:
         *,
         caches: Caches | None = None,
         sink: AuditSink | None = None,
+        encoded_messages: bool = False,
+        data_dir: Path | None = None,
     ) -> None:
         self.store = store
+        # S3: object bytes under data_dir/s3; uploads spool to its tmp/ (spool_dir).
+        self.s3 = S3Front(data_dir, clock)
+        # AccessDenied answers carry an encoded authorization message (else
+        # only when the request asks: authz_message.ENCODE_REQUEST_HEADER).
+        self.encoded_messages = encoded_messages
         self.sink = sink
         self.clock = clock
         self.caches = caches or Caches(store)
         self.authorizer = Authorizer(store)
+        self.metadata = MetadataService(store, clock, sink)  # /imds/<id>/, unsigned
+
+    @property
+    def spool_dir(self) -> str:
+        return self.s3.spool_dir
 
     def handle(self, request: WireRequest) -> WireResponse:
+        if is_metadata_request(request):  # unsigned, before authentication
+            return self.metadata.handle(request)
         request_id = str(uuid.uuid4())
         route = _route(request)
         view = RequestView(self.caches)
@@ -82,14 +106,22 @@ class Gateway:
         failure: BaseException | None = None
         with activate(view):
             try:
-                response = self._handle(request, route, request_id, view, served, call)
+                serve = self._handle_s3 if route.service == "s3" else self._handle
+                response = serve(request, route, request_id, view, served, call)
             except ClearanceError as error:
                 failure = error
-                response = _error(route.service, error, request_id)
+                response = _error(route.service, error, request_id, request)
+                response = with_encoded_message(
+                    response,
+                    request,
+                    error,
+                    served[0] if served else None,
+                    enabled=self.encoded_messages,
+                )
             except Exception as error:  # a bug: log it, answer like AWS, never leak a traceback
                 failure = error
                 log.exception("request %s failed", request_id)
-                response = _error(route.service, ServiceFailure(), request_id)
+                response = _error(route.service, ServiceFailure(), request_id, request)
             finally:
                 record_call(
                     request,
@@ -152,6 +184,7 @@ class Gateway:
             source_ip=request.source_ip,
             user_agent=request.header("user-agent"),
             secure=request.secure,
+            endpoint=_endpoint(request),
         )
         served.append(ctx)
         check_credential_type(ctx)  # what GetSessionToken / GetFederationToken keys may call
@@ -159,6 +192,67 @@ class Gateway:
         call["result"] = result
         status, headers, body = encode_result(route.service, decoded.operation, result, request_id)
         return WireResponse(status, tuple(headers), body)
+
+    def _handle_s3(
+        self,
+        request: WireRequest,
+        route: _Route,
+        request_id: str,
+        view: RequestView,
+        served: list[CallContext],
+        call: dict[str, Any],
+    ) -> WireResponse:
+        """An S3 request: S3's signatures (anonymous allowed), REST-XML, S3's errors."""
+        now = self.clock.now()
+        stored: list[StoredKey] = []
+
+        def lookup(access_key_id: str) -> KeyRecord | None:
+            found = view.key(access_key_id)
+            if found is None:
+                return None
+            stored.append(found[0])
+            return found[1]
+
+        target = self.s3.target(request)
+        auth = authenticate(
+            request,
+            lookup,
+            now,
+            s3=True,
+            allow_anonymous=True,
+            expected_service="s3",
+            bucket=target.bucket if target.virtual else None,
+        )
+        decoded, call["params"] = self.s3.decode(request, auth)
+        operation = OPERATIONS.get((decoded.service, decoded.operation))
+        if operation is None:
+            raise NotImplementedOperation(
+                f"Clearance does not implement s3:{decoded.operation} yet."
+            )
+        record = stored[-1] if stored and stored[-1].access_key_id == auth.access_key_id else None
+        try:
+            caller = _caller(auth, record)
+        except InvalidClientTokenId:
+            raise InvalidAccessKeyId() from None
+        if caller.account_id:
+            view.versions_of(caller.account_id)
+        ctx = CallContext(
+            caller=caller,
+            service="s3",
+            operation=decoded.operation,
+            request_id=request_id,
+            region=auth.region or route.region,
+            now=now,
+            store=cast(Store, CachingStore(view, caller.account_id)),
+            authorizer=self.authorizer,
+            source_ip=request.source_ip,
+            user_agent=request.header("user-agent"),
+            secure=request.secure,
+        )
+        served.append(ctx)
+        check_credential_type(ctx)
+        result = operation.handler(ctx, decoded.params)
+        return self.s3.result(decoded.operation, result, request_id, decoded.service)
 
     def _record_use(self, ctx: CallContext) -> None:
         """GetAccessKeyLastUsed's data: debounced (a durable write at most once a
@@ -178,6 +272,8 @@ def _route(request: WireRequest) -> _Route:
     target = json_target(request)
     if target is not None:
         return _Route(target[0], target[1], scope[0] if scope else DEFAULT_REGION)
+    if is_s3_request(request, scope):
+        return _Route("s3", S3Front.operation_name(request), scope[0] if scope else DEFAULT_REGION)
     if scope is not None and scope[1] in _SERVED:
         return _Route(scope[1], None, scope[0])
     params = _form(request)
@@ -250,12 +346,21 @@ def _caller(auth: Authenticated, record: StoredKey | None) -> Caller:
     )
 
 
+def _endpoint(request: WireRequest) -> str | None:
+    host = request.header("host")
+    return f"{'https' if request.secure else 'http'}://{host}" if host else None
+
+
 def _role_of(session_arn: str) -> str:
     """``arn:aws:iam::A:role/R`` from ``arn:aws:sts::A:assumed-role/R/S`` (no path)."""
     head, _, rest = session_arn.partition(":assumed-role/")
     return head.replace(":sts:", ":iam:", 1) + ":role/" + rest.split("/", 1)[0]
 
 
-def _error(service: str, error: ClearanceError, request_id: str) -> WireResponse:
+def _error(
+    service: str, error: ClearanceError, request_id: str, request: WireRequest | None = None
+) -> WireResponse:
+    if service == "s3" and request is not None:
+        return S3Front.error(request, error, request_id)
     status, headers, body = encode_error(service, error, request_id)
     return WireResponse(status, tuple(headers), body)

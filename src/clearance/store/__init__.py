@@ -9,7 +9,12 @@ evaluation: documents go in and come out as text.
 """
 
 from clearance.store.base import NOTIFY_CHANNEL, Quotas
-from clearance.store.crypto import MasterKeyError, generate_master_key, load_or_create_master_key
+from clearance.store.crypto import (
+    MasterKeyError,
+    TokenSealer,
+    generate_master_key,
+    load_or_create_master_key,
+)
 from clearance.store.errors import (
     ConcurrentModification,
     DeleteConflict,
@@ -21,6 +26,8 @@ from clearance.store.errors import (
 )
 from clearance.store.events import EventPage, StoredEvent
 from clearance.store.ids import IdGenerator, seeded_ids
+from clearance.store.org_common import ORG_VERSION_ACCOUNT, OrgQuotas
+from clearance.store.org_records import AccountOrgView, OrgPolicy
 from clearance.store.pagination import Page
 from clearance.store.passwords import PasswordHasher, default_hasher, fast_hasher
 from clearance.store.records import (
@@ -53,9 +60,11 @@ from clearance.store.store import Store, open_store
 
 __all__ = [
     "NOTIFY_CHANNEL",
+    "ORG_VERSION_ACCOUNT",
     "AccessKey",
     "AccessKeyLastUsed",
     "Account",
+    "AccountOrgView",
     "AttachedPolicy",
     "ConcurrentModification",
     "DeleteConflict",
@@ -75,6 +84,8 @@ __all__ = [
     "NewSession",
     "NoSuchEntity",
     "OidcProvider",
+    "OrgPolicy",
+    "OrgQuotas",
     "Page",
     "PasswordHasher",
     "PasswordPolicy",
@@ -90,6 +101,7 @@ __all__ = [
     "Store",
     "StoredEvent",
     "Tag",
+    "TokenSealer",
     "UnmodifiableEntity",
     "User",
     "default_hasher",

@@ -62,6 +62,10 @@ class IdGenerator:
         """``prefix`` and 17 characters: ``AIDAJQABLZS4A3QDU576Q``."""
         return prefix + self._base32(17)
 
+    def hex_id(self, prefix: str, length: int = 17) -> str:
+        """``prefix`` and ``length`` lower-case hex digits (EC2's ``i-0123…``)."""
+        return prefix + self._random_bytes((length + 1) // 2).hex()[:length]
+
     def access_key_id(self, prefix: str = ACCESS_KEY_PREFIX) -> str:
         """20 characters: ``AKIA`` or ``ASIA`` and 16 more."""
         return prefix + self._base32(16)

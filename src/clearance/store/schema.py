@@ -27,6 +27,7 @@ __all__ = [
     "UtcDateTime",
     "access_keys",
     "accounts",
+    "audit_event_batches",
     "audit_events",
     "group_inline_policies",
     "group_members",
@@ -409,6 +410,7 @@ audit_events = sa.Table(
     sa.Column("error_code", sa.String(128), nullable=True),
     sa.Column("record", sa.Text, nullable=False),
     sa.Column("trace", sa.Text, nullable=True),
+    sa.Column("chain_seq", sa.Integer, nullable=True),  # its batch in audit_event_batches
     sa.Index(None, "event_time", "event_id"),
     sa.Index(None, "request_id"),
     sa.Index(None, "event_name", "event_time"),
@@ -416,5 +418,30 @@ audit_events = sa.Table(
     sa.Index(None, "username", "event_time"),
     sa.Index(None, "access_key_id", "event_time"),
     sa.Index(None, "resource_name", "event_time"),
-    sa.Index(None, "read_only", "event_time"),
+    sa.Index(None, "chain_seq", "event_id"),
+    # ReadOnly=false (the changes): the write events only, so the many read-only
+    # events pay no index insert for it; ReadOnly=true, the common case, is read
+    # off the (event_time, event_id) scan (revision 0013).
+    sa.Index(
+        "ix_audit_events_writes",
+        "event_time",
+        "event_id",
+        sqlite_where=sa.text("read_only IS 0"),
+        postgresql_where=sa.text("read_only IS false"),
+    ),
+)
+
+# One row per appended batch of audit events: a hash chain (see store/event_chain.py).
+audit_event_batches = sa.Table(
+    "audit_event_batches",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("first_event_id", sa.String(64), nullable=False),
+    sa.Column("last_event_id", sa.String(64), nullable=False),
+    sa.Column("event_count", sa.Integer, nullable=False),
+    sa.Column("batch_hash", sa.String(64), nullable=False),
+    sa.Column("previous_hash", sa.String(64), nullable=False),
+    sa.Column("digest_hash", sa.String(64), nullable=False),
+    sa.Column("mac", sa.String(64), nullable=False),
 )

@@ -12,6 +12,7 @@ from clearance.store.attachments import AttachmentsMixin
 from clearance.store.authz import AuthzMixin
 from clearance.store.base import Quotas
 from clearance.store.database import DEFAULT_BUSY_TIMEOUT_MS, create_store_engine
+from clearance.store.ec2 import Ec2Mixin
 from clearance.store.events import EventsMixin
 from clearance.store.groups import GroupsMixin
 from clearance.store.ids import IdGenerator
@@ -20,10 +21,13 @@ from clearance.store.instance_profiles import InstanceProfilesMixin
 from clearance.store.login_profiles import LoginProfilesMixin
 from clearance.store.mfa import MfaMixin
 from clearance.store.migrate import upgrade
+from clearance.store.org_policies import OrgPoliciesMixin
+from clearance.store.organizations import OrganizationsMixin
 from clearance.store.passwords import PasswordHasher, default_hasher
 from clearance.store.policies import PoliciesMixin
 from clearance.store.providers import ProvidersMixin
 from clearance.store.roles import RolesMixin
+from clearance.store.s3 import S3Mixin
 from clearance.store.sessions import SessionsMixin
 from clearance.store.tags import TagsMixin
 from clearance.store.users import UsersMixin
@@ -47,6 +51,10 @@ class Store(
     MfaMixin,
     AuthzMixin,
     EventsMixin,
+    OrganizationsMixin,
+    OrgPoliciesMixin,
+    Ec2Mixin,
+    S3Mixin,
 ):
     """The identity store. Every method is one transaction; every write is durable
     when it returns. Methods take the account id first, then names as IAM's API
