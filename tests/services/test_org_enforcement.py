@@ -28,6 +28,7 @@ from clearance.services.context import CallContext, Caller
 from clearance.services.errors import AccessDenied
 from clearance.services.sts.assume_role import authorize_assume
 from clearance.store import AccountOrgView, OrgPolicy, Role, Store, fast_hasher, open_store
+from tests.services.org_policies import FULL_ACCESS, RCP_FULL_ACCESS, org_policy
 
 MGMT, PROD, DEV, OUTSIDE = "111111111111", "222222222222", "333333333333", "444444444444"
 ORG, ROOT = "o-a1b2c3d4e5", "r-ab12"
@@ -46,20 +47,7 @@ def rcp_arn(policy_id: str) -> str:
     return f"arn:aws:organizations::{MGMT}:policy/{ORG}/resource_control_policy/{policy_id}"
 
 
-def policy(arn: str, *statements: dict[str, Any]) -> OrgPolicy:
-    document = json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-    return OrgPolicy(arn.rsplit("/", 1)[-1], arn, arn.rsplit("/", 1)[-1], document)
-
-
-FULL_ACCESS = policy(
-    "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess",
-    {"Effect": "Allow", "Action": "*", "Resource": "*"},
-)
-RCP_FULL_ACCESS = policy(
-    "arn:aws:organizations::aws:policy/resource_control_policy/p-RCPFullAWSAccess",
-    {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
-)
-DENY_REGIONS = policy(
+DENY_REGIONS = org_policy(
     scp_arn("p-denyregion"),
     {
         "Sid": "OnlyUsEast1",
@@ -69,10 +57,10 @@ DENY_REGIONS = policy(
         "Condition": {"StringNotEquals": {"aws:RequestedRegion": "us-east-1"}},
     },
 )
-READ_ONLY_IAM = policy(
+READ_ONLY_IAM = org_policy(
     scp_arn("p-readonly"), {"Effect": "Allow", "Action": ["iam:Get*", "iam:List*"], "Resource": "*"}
 )
-DENY_OUTSIDE_ORG = policy(
+DENY_OUTSIDE_ORG = org_policy(
     rcp_arn("p-perimeter"),
     {
         "Sid": "EnforceOrgIdentities",
@@ -93,6 +81,7 @@ class FakeOrganizations:
         self.root_scps: tuple[OrgPolicy, ...] = (FULL_ACCESS,)
         self.unit_scps: dict[str, tuple[OrgPolicy, ...]] = {OU_PROD: (), OU_DEV: ()}
         self.root_rcps: tuple[OrgPolicy, ...] = (RCP_FULL_ACCESS,)
+        self.closed: frozenset[str] = frozenset()
         self.views = 0
 
     def change(self, **changes: Any) -> None:
@@ -114,6 +103,7 @@ class FakeOrganizations:
             org_path="/".join([ORG, ROOT, *units]) + "/",
             scp_levels=tuple(level or (FULL_ACCESS,) for level in scps),
             rcp_levels=tuple(level or (RCP_FULL_ACCESS,) for level in rcps),
+            account_state="SUSPENDED" if account_id in self.closed else "ACTIVE",
         )
 
 
@@ -317,7 +307,7 @@ def test_the_management_accounts_resources_are_exempt_from_rcps(world: World) ->
 
 
 def test_an_rcp_denial_inside_the_organization_names_the_policy(world: World) -> None:
-    only_prod = policy(
+    only_prod = org_policy(
         rcp_arn("p-prodonly"),
         {
             "Effect": "Deny",
@@ -342,7 +332,7 @@ def test_rcps_do_not_bind_services_they_do_not_cover(world: World) -> None:
     world.org.change(
         root_rcps=(
             RCP_FULL_ACCESS,
-            policy(
+            org_policy(
                 rcp_arn("p-all"),
                 {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"},
             ),
@@ -488,3 +478,28 @@ def test_a_request_reads_the_versions_once_with_the_org_version(
             else:
                 assert region == "us-east-1"
         assert reads == [[PROD, "aws", "org"]]
+
+
+# -- closed accounts --------------------------------------------------------------------
+
+
+def test_a_closed_member_account_can_neither_act_nor_be_acted_on(world: World) -> None:
+    alice = world.user(PROD)
+    carol = world.user(DEV, "carol")
+    own = f"arn:aws:iam::{PROD}:user/alice"
+    world.authorizer.require(world.ctx(alice), "iam:GetUser", own)
+    role = world.role(
+        PROD, "shared", {"Effect": "Allow", "Principal": {"AWS": DEV}, "Action": "sts:AssumeRole"}
+    )
+    world.assume(carol, role)
+
+    world.org.change(closed=frozenset({PROD}))
+    assert world.denial(alice, "iam:GetUser", own).endswith(
+        f"because account {PROD} is closed (SUSPENDED)"
+    )
+    root = world.root(PROD)
+    assert "closed" in world.denial(root, "iam:ListUsers", "*")
+    with pytest.raises(AccessDenied, match="closed"):
+        world.assume(carol, role)  # its resources are out of reach too
+    # Other accounts are unaffected.
+    world.authorizer.require(world.ctx(carol), "iam:GetUser", f"arn:aws:iam::{DEV}:user/carol")

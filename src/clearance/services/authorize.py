@@ -128,6 +128,7 @@ class Authorizer:
         caller = ctx.caller
         policies, tags = self.policies_of(caller)
         resource_account = resource_account or _resource_account(resource, ctx.account_id)
+        self.refuse_closed(caller, action, resource, resource_account)
         policies = self.for_resource(caller, policies, resource_account)
         principal = _principal(caller.arn, caller.account_id, caller.role_arn)
         if resource_policy is not None:
@@ -203,6 +204,20 @@ class Authorizer:
         if rcp is policies.rcp or (not rcp and not policies.rcp):
             return policies
         return self._derive(("resource", id(policies), resource_account), policies, None, rcp)
+
+    def refuse_closed(
+        self, caller: Caller, action: str, resource: str, resource_account: str
+    ) -> None:
+        """A closed (SUSPENDED) member account can no longer use AWS, nor can
+        others use its resources: refuse before any policy is consulted.
+        https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_close.html
+        """
+        for account in dict.fromkeys((caller.account_id, resource_account)):
+            if account and self.standing(account, caller.account_id).closed:
+                raise AccessDenied(
+                    f"User: {caller.arn} is not authorized to perform: {action} on resource: "
+                    f"{resource} because account {account} is closed (SUSPENDED)"
+                )
 
     def standing(self, account_id: str, caller_account: str | None = None) -> OrgStanding:
         """Where ``account_id`` stands in AWS Organizations, as of this request's

@@ -58,6 +58,8 @@ class _OrgView(Protocol):
     def scp_levels(self) -> Sequence[Sequence[_OrgPolicy]]: ...
     @property
     def rcp_levels(self) -> Sequence[Sequence[_OrgPolicy]]: ...
+    @property
+    def account_state(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -76,6 +78,7 @@ class OrgStanding:
     scp: Chain = ()
     rcp: Chain = ()
     levels: tuple[Levels, Levels] = ((), ())
+    closed: bool = False  # CloseAccount made it SUSPENDED: nothing of it may act or be acted on
     # The condition keys it gives a request as the principal's or the
     # resource's account (none outside an organization), built once.
     principal_keys: Mapping[str, ContextValue] = field(default_factory=dict)
@@ -145,6 +148,7 @@ class OrgGuardrails:
             scp=scp,
             rcp=rcp,
             levels=(scp_levels, rcp_levels),
+            closed=view.account_state == "SUSPENDED",
             principal_keys={
                 "aws:principalorgid": view.organization_id,
                 "aws:principalorgpaths": paths,

@@ -150,6 +150,7 @@ def authorize_assume(
     """Evaluate each action against the role's trust policy and the caller's
     policies; raise AccessDenied at the first denial."""
     identity_side, principal_tags = ctx.authorizer.policies_of(ctx.caller)
+    ctx.authorizer.refuse_closed(ctx.caller, actions[0], role.arn, role.account_id)
     # The caller's SCPs, the role's account's RCPs, and both accounts' org keys.
     identity_side = ctx.authorizer.for_resource(ctx.caller, identity_side, role.account_id)
     context = ctx.authorizer.request_context(ctx, principal_tags, extra, role.account_id)
