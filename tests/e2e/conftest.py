@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -15,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 ACCOUNT_ID = "123456789012"
 ROOT_KEY = "AKIACLEARANCETEST001"
@@ -57,6 +59,18 @@ class Server:
         return subprocess.run(
             command, env=env, capture_output=True, text=True, timeout=60, check=False
         )
+
+    def create_account(self, account_id: str | None = None) -> dict[str, str]:
+        """``clearance admin create-account`` on the server's data directory: the new
+        account's ``AccountId`` and root ``AccessKeyId`` / ``SecretAccessKey``."""
+        command = [sys.executable, "-m", "clearance.cli.main", "admin", "create-account"]
+        command += ["--data-dir", str(self.data_dir)]
+        if account_id is not None:
+            command += ["--account-id", account_id]
+        created = subprocess.run(
+            command, env=self.env, capture_output=True, text=True, timeout=60, check=True
+        )
+        return dict(json.loads(created.stdout))
 
 
 def free_port() -> int:
@@ -112,6 +126,15 @@ def _wait_ready(server: Server, process: subprocess.Popen[bytes]) -> None:
         except Exception:
             time.sleep(0.1)
     raise RuntimeError("server did not become ready in 30 s")
+
+
+def client_error(call: Callable[[], Any]) -> dict[str, Any]:
+    """The ``Error`` of the ClientError ``call()`` must raise, with its HTTP ``Status``."""
+    with pytest.raises(ClientError) as raised:
+        call()
+    error: dict[str, Any] = raised.value.response["Error"]
+    error["Status"] = raised.value.response["ResponseMetadata"]["HTTPStatusCode"]
+    return error
 
 
 @pytest.fixture(scope="session")

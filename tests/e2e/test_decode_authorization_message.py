@@ -7,11 +7,8 @@ decode it with ``sts decode-authorization-message`` (for a caller allowed
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -171,14 +168,7 @@ def test_decoding_needs_the_permission(server: Server, users: dict[str, User]) -
 
 
 def _create_account(server: Server, account_id: str) -> User:
-    completed = subprocess.run(
-        [
-            sys.executable, "-m", "clearance.cli.main", "admin", "create-account",
-            "--data-dir", str(Path(server.data_dir)), "--account-id", account_id,
-        ],
-        env=server.env, capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    created = json.loads(completed.stdout)
+    created = server.create_account(account_id)
     return User(
         f"arn:aws:iam::{account_id}:root", created["AccessKeyId"], created["SecretAccessKey"]
     )

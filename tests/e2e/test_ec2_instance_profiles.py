@@ -13,17 +13,15 @@ a role (the program finds no credentials) and a user without
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import ACCOUNT_ID, Server
+from tests.e2e.instance_program import InstanceProgram, instance_programs
 
 EC2_TRUST = json.dumps(
     {
@@ -78,70 +76,9 @@ for line in sys.stdin:
 """
 
 
-class Program:
-    """A Python process that sees the instance's metadata service and nothing else."""
-
-    def __init__(self, server: Server, instance_id: str, home: Path) -> None:
-        empty = home / "empty"
-        empty.write_text("")
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("AWS_") and not key.startswith("CLEARANCE_")
-        }
-        env.update(
-            {
-                "HOME": str(home),
-                "AWS_CONFIG_FILE": str(empty),
-                "AWS_SHARED_CREDENTIALS_FILE": str(empty),
-                "AWS_EC2_METADATA_SERVICE_ENDPOINT": f"{server.endpoint}/imds/{instance_id}/",
-                "AWS_METADATA_SERVICE_TIMEOUT": "10",
-                "AWS_METADATA_SERVICE_NUM_ATTEMPTS": "3",
-            }
-        )
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", PROGRAM, server.endpoint],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def ask(self, command: str) -> dict[str, Any]:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
-        if not line:
-            stderr = self.process.stderr.read() if self.process.stderr else ""
-            raise AssertionError(f"the program ended: {stderr}")
-        return dict(json.loads(line))
-
-    def close(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
-
-
 @pytest.fixture()
-def program(server: Server, tmp_path: Path) -> Iterator[Callable[[str], Program]]:
-    started: list[Program] = []
-
-    def start(instance_id: str) -> Program:
-        started.append(Program(server, instance_id, tmp_path))
-        return started[-1]
-
-    yield start
-    for running in started:
-        running.close()
+def program(server: Server, tmp_path: Path) -> Iterator[Callable[[str], InstanceProgram]]:
+    yield from instance_programs(server, tmp_path, PROGRAM)
 
 
 def _run_instances(
@@ -165,7 +102,7 @@ def _role_profile(server: Server, unique: Callable[[str], str]) -> tuple[str, st
 
 
 def test_program_on_the_instance_uses_the_role(
-    server: Server, unique: Callable[[str], str], program: Callable[[str], Program]
+    server: Server, unique: Callable[[str], str], program: Callable[[str], InstanceProgram]
 ) -> None:
     role, profile = _role_profile(server, unique)
     launched = _run_instances(server, "--iam-instance-profile", f"Name={profile}")
@@ -190,7 +127,7 @@ def test_program_on_the_instance_uses_the_role(
 
 
 def test_instance_without_a_role_gives_no_credentials(
-    server: Server, program: Callable[[str], Program]
+    server: Server, program: Callable[[str], InstanceProgram]
 ) -> None:
     launched = _run_instances(server)
     assert launched.returncode == 0, launched.stderr

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,9 +15,13 @@ import botocore.auth
 import pytest
 from botocore.exceptions import ClientError
 
-from clearance.clock import SystemClock
-from clearance.services.bootstrap import open_server_store
 from tests.e2e.conftest import ACCOUNT_ID, ROOT_KEY, Server, start_server
+from tests.e2e.explain_helpers import (
+    denied_error,
+    explain,
+    explain_request_id,
+    report_layer,
+)
 
 LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
 ADMIN = json.dumps(
@@ -33,53 +34,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from start_server(tmp_path_factory.mktemp("explained") / "data", {"CLEARANCE_AUDIT": "1"})
 
 
-def _explain(server: Server, *args: str) -> tuple[int, dict[str, Any]]:
-    command = [
-        sys.executable,
-        "-m",
-        "clearance.cli.main",
-        "explain",
-        *args,
-        "--data-dir",
-        str(server.data_dir),
-        "--format",
-        "json",
-    ]
-    done = subprocess.run(
-        command, env=server.env, capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode in (0, 1), done.stderr
-    return done.returncode, json.loads(done.stdout)
-
-
-def _recorded(server: Server, request_id: str) -> None:
-    """Wait for the batched event (0.2 s window) to reach the store."""
-    store = open_server_store(
-        server.data_dir, f"sqlite:///{server.data_dir / 'clearance.db'}", None, SystemClock()
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while store.event_by_request_id(request_id) is None:
-            assert time.monotonic() < deadline, f"no event for {request_id}"
-            time.sleep(0.1)
-    finally:
-        store.close()
-
-
 def _by_request_id(server: Server, error: ClientError) -> dict[str, Any]:
     request_id = error.response["ResponseMetadata"]["RequestId"]
-    _recorded(server, request_id)
-    code, report = _explain(server, "--request-id", request_id)
-    assert code == 1
-    assert report["source"] == "request-id"
-    assert report["event"]["request_id"] == request_id
-    return report
-
-
-def _denied(call: Any, **kwargs: Any) -> ClientError:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    return caught.value
+    return explain_request_id(server, request_id)
 
 
 def _user(server: Server, name: str, policy: str | None = None) -> tuple[str, Any]:
@@ -91,14 +48,9 @@ def _user(server: Server, name: str, policy: str | None = None) -> tuple[str, An
     return arn, (key["AccessKeyId"], key["SecretAccessKey"])
 
 
-def _layer(report: dict[str, Any], name: str) -> dict[str, Any]:
-    [layer] = [layer for layer in report["layers"] if layer["layer"] == name]
-    return layer
-
-
 def test_missing_permission(server: Server, unique: Any) -> None:
     arn, (key, secret) = _user(server, unique("nobody"))
-    error = _denied(server.client("iam", key, secret).list_users)
+    error = denied_error(server.client("iam", key, secret).list_users)
     message = error.response["Error"]["Message"]
     assert error.response["Error"]["Code"] == "AccessDenied"
     assert message == (
@@ -108,7 +60,7 @@ def test_missing_permission(server: Server, unique: Any) -> None:
     )
     for report in (
         _by_request_id(server, error),
-        _explain(
+        explain(
             server,
             "--principal",
             arn,
@@ -121,8 +73,8 @@ def test_missing_permission(server: Server, unique: Any) -> None:
         assert report["decision"] == "implicit_deny"
         assert report["message"] == message
         assert report["diagnosis"]["case"] == "missing-permission"
-        assert _layer(report, "identity") == {
-            **_layer(report, "identity"),
+        assert report_layer(report, "identity") == {
+            **report_layer(report, "identity"),
             "said": "absent",
             "decided": True,
         }
@@ -150,10 +102,10 @@ MFA_POLICY = json.dumps(
 def test_mfa_condition(server: Server, unique: Any) -> None:
     name = unique("mfa")
     arn, (key, secret) = _user(server, name, MFA_POLICY)
-    error = _denied(server.client("iam", key, secret).list_users)
+    error = denied_error(server.client("iam", key, secret).list_users)
     assert "because no identity-based policy allows the iam:ListUsers action" in str(error)
     args = ("--principal", arn, "--action", "iam:ListUsers", "--resource", "*")
-    for report in (_by_request_id(server, error), _explain(server, *args)[1]):
+    for report in (_by_request_id(server, error), explain(server, *args)[1]):
         assert report["diagnosis"]["case"] == "mfa-required"
         [condition] = report["failed_conditions"]
         assert condition["key"] == "aws:MultiFactorAuthPresent"
@@ -166,29 +118,13 @@ def test_mfa_condition(server: Server, unique: Any) -> None:
         assert closest["policy"] == f"user/{name}/p"
         assert '"aws:MultiFactorAuthPresent": ["true"]' in closest["source"]
         assert "OnlyWithMfa" in report["explanation"]["fix"]
-    code, allowed = _explain(server, *args, "--context", "aws:MultiFactorAuthPresent=True")
+    code, allowed = explain(server, *args, "--context", "aws:MultiFactorAuthPresent=True")
     assert code == 0 and allowed["decision"] == "allowed"
     assert allowed["request"]["context"]["aws:multifactorauthpresent"] == "true"
 
 
 def test_trust_policy_of_another_account_does_not_name_you(server: Server, unique: Any) -> None:
-    created = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "clearance.cli.main",
-            "admin",
-            "create-account",
-            "--data-dir",
-            str(server.data_dir),
-        ],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    other = json.loads(created.stdout)
+    other = server.create_account()
     other_iam = server.client("iam", other["AccessKeyId"], other["SecretAccessKey"])
     role_name = unique("trusting")
     trust = {
@@ -206,22 +142,22 @@ def test_trust_policy_of_another_account_does_not_name_you(server: Server, uniqu
     )["Role"]["Arn"]
     arn, (key, secret) = _user(server, unique("outsider"), ADMIN)
     sts = server.client("sts", key, secret)
-    error = _denied(sts.assume_role, RoleArn=role_arn, RoleSessionName="explained")
+    error = denied_error(sts.assume_role, RoleArn=role_arn, RoleSessionName="explained")
     assert error.response["Error"]["Message"] == (
         f"User: {arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
     )
     args = ("--principal", arn, "--action", "sts:AssumeRole", "--resource", role_arn)
-    for report in (_by_request_id(server, error), _explain(server, *args)[1]):
+    for report in (_by_request_id(server, error), explain(server, *args)[1]):
         assert report["message"] == error.response["Error"]["Message"]
         assert report["decision"] == "implicit_deny"
         assert report["denied_by"] == "resource-based policy"
         assert report["diagnosis"]["case"] == "trust-policy-without-principal"
         assert report["request"]["resource_policy_kind"] == "trust"
         assert report["request"]["resource_account"] == other["AccountId"]
-        resource = _layer(report, "resource")
+        resource = report_layer(report, "resource")
         assert resource["said"] == "no allow" and resource["decided"] is True
         assert resource["policies"] == [role_arn]
-        assert _layer(report, "identity")["said"] == "allow"
+        assert report_layer(report, "identity")["said"] == "allow"
         [closest] = report["statements"]
         assert closest["principal_matched"] is False
         assert f"arn:aws:iam::{other['AccountId']}:root" in closest["source"]
@@ -242,7 +178,7 @@ def test_signature_mismatch(server: Server, unique: Any, caplog: pytest.LogCaptu
     issued = server.client("sts", key, secret).get_session_token()["Credentials"]
     wrong = server.client("sts", issued["AccessKeyId"], "x" * 40, issued["SessionToken"])
     caplog.set_level(logging.DEBUG, logger="botocore.auth")
-    error = _denied(wrong.get_caller_identity)
+    error = denied_error(wrong.get_caller_identity)
     assert error.response["Error"]["Code"] == "SignatureDoesNotMatch"
     assert error.response["Error"]["Message"].startswith(
         "The request signature we calculated does not match the signature you provided."
@@ -272,7 +208,7 @@ def test_credentials_of_a_kind_iam_does_not_accept(server: Server, unique: Any) 
     iam = server.client(
         "iam", issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"]
     )
-    error = _denied(iam.list_users)
+    error = denied_error(iam.list_users)
     assert error.response["Error"]["Code"] == "InvalidClientTokenId"
     assert error.response["Error"]["Message"].startswith(
         "The security token included in the request is invalid."
@@ -312,7 +248,7 @@ def test_expired_temporary_credentials(
         sts = server.client(
             "sts", creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
         )
-        error = _denied(sts.get_caller_identity)
+        error = denied_error(sts.get_caller_identity)
         assert error.response["Error"]["Code"] == "ExpiredToken"
         assert error.response["Error"]["Message"] == (
             "The security token included in the request is expired"

@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.e2e.conftest import ACCOUNT_ID, Server, start_server
+from tests.e2e.explain_helpers import (
+    denied_error,
+    explain_request_id,
+    report_layer,
+)
 from tests.e2e.test_ec2_instance_profiles import EC2_TRUST
-from tests.e2e.test_explain_seed_cases import _explain, _recorded
 
 IMAGE = "ami-0abcdef1234567890"
 ENCODED = re.compile(r"Encoded authorization failure message: (\S+)")
@@ -44,27 +45,6 @@ def _policy(*statements: dict[str, Any]) -> str:
 
 def _request_id(response: dict[str, Any]) -> str:
     return str(response["ResponseMetadata"]["RequestId"])
-
-
-def _report(server: Server, request_id: str, expected_code: int = 1) -> dict[str, Any]:
-    """``clearance explain --request-id ID --format json`` once the event is stored."""
-    _recorded(server, request_id)
-    code, report = _explain(server, "--request-id", request_id)
-    assert code == expected_code, report
-    assert report["source"] == "request-id"
-    assert report["event"]["request_id"] == request_id
-    return report
-
-
-def _denied(call: Callable[..., Any], **kwargs: Any) -> ClientError:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    return caught.value
-
-
-def _layer(report: dict[str, Any], name: str) -> dict[str, Any]:
-    [layer] = [layer for layer in report["layers"] if layer["layer"] == name]
-    return layer
 
 
 def _user_client(
@@ -96,7 +76,7 @@ def test_launch_without_pass_role(server: Server, unique: Callable[[str], str]) 
     user = unique("launcher")
     user_arn, ec2 = _user_client(server, "ec2", user, run_only)
 
-    error = _denied(
+    error = denied_error(
         ec2.run_instances,
         ImageId=IMAGE,
         MinCount=1,
@@ -123,7 +103,7 @@ def test_launch_without_pass_role(server: Server, unique: Callable[[str], str]) 
     conditions = {c["key"]: c["values"]["items"] for c in context["conditions"]["items"]}
     assert conditions["iam:passedtoservice"] == [{"value": "ec2.amazonaws.com"}]
 
-    report = _report(server, _request_id(error.response))
+    report = explain_request_id(server, _request_id(error.response))
     assert report["event"]["event_source"] == "ec2.amazonaws.com"
     assert report["event"]["event_name"] == "RunInstances"
     assert report["event"]["error_code"] == "UnauthorizedOperation"
@@ -132,8 +112,8 @@ def test_launch_without_pass_role(server: Server, unique: Callable[[str], str]) 
     assert report["request"]["action"] == "iam:PassRole"
     assert report["request"]["resource"] == role_arn
     assert report["request"]["context"]["iam:passedtoservice"] == "ec2.amazonaws.com"
-    assert _layer(report, "identity")["decided"] is True
-    assert _layer(report, "identity")["said"] == "no allow"
+    assert report_layer(report, "identity")["decided"] is True
+    assert report_layer(report, "identity")["said"] == "no allow"
     assert report["statements"] == []  # no statement allows it: nothing to point at
     assert report["explanation"]["layer"] == "identity-based policy"
     assert report["explanation"]["fix"] == (
@@ -168,7 +148,7 @@ def test_instance_profile_without_a_role(server: Server, unique: Callable[[str],
     iam = server.client("iam")
     profile = unique("empty-profile")
     profile_arn = iam.create_instance_profile(InstanceProfileName=profile)["InstanceProfile"]["Arn"]
-    error = _denied(
+    error = denied_error(
         server.client("ec2").run_instances,
         ImageId=IMAGE,
         MinCount=1,
@@ -181,7 +161,7 @@ def test_instance_profile_without_a_role(server: Server, unique: Callable[[str],
     assert message == f'IAM Instance Profile "{profile_arn}" has no associated IAM Roles'
     assert ENCODED.search(message) is None
 
-    report = _report(server, _request_id(error.response), expected_code=0)
+    report = explain_request_id(server, _request_id(error.response), expected_code=0)
     assert report["decision"] == "allowed"  # authorization let the call through
     assert report["diagnosis"] is None
     assert report["event"]["error_code"] == "InvalidParameterValue"
@@ -203,26 +183,6 @@ def test_instance_profile_without_a_role(server: Server, unique: Callable[[str],
 # -- S3 -------------------------------------------------------------------------------------
 
 
-def _other_account(server: Server) -> dict[str, str]:
-    created = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "clearance.cli.main",
-            "admin",
-            "create-account",
-            "--data-dir",
-            str(server.data_dir),
-        ],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return dict(json.loads(created.stdout))
-
-
 def test_bucket_policy_without_the_cross_account_principal(
     server: Server, unique: Callable[[str], str]
 ) -> None:
@@ -239,7 +199,7 @@ def test_bucket_policy_without_the_cross_account_principal(
     }
     s3.put_bucket_policy(Bucket=bucket, Policy=_policy(partner))
 
-    other = _other_account(server)
+    other = server.create_account()
     other_iam = server.client("iam", other["AccessKeyId"], other["SecretAccessKey"])
     reader_arn, reader = _user_client(
         server,
@@ -248,7 +208,7 @@ def test_bucket_policy_without_the_cross_account_principal(
         _policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}),
         other_iam,
     )
-    error = _denied(reader.get_object, Bucket=bucket, Key="data.csv")
+    error = denied_error(reader.get_object, Bucket=bucket, Key="data.csv")
     assert error.response["Error"]["Code"] == "AccessDenied"
     assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     message = error.response["Error"]["Message"]
@@ -258,15 +218,15 @@ def test_bucket_policy_without_the_cross_account_principal(
         "s3:GetObject action"
     )
 
-    report = _report(server, _request_id(error.response))
+    report = explain_request_id(server, _request_id(error.response))
     assert report["message"] == message
     assert report["event"]["caller"] == reader_arn
     assert report["decision"] == "implicit_deny"
     assert report["request"]["resource_account"] == ACCOUNT_ID
     assert report["request"]["principal_account"] == other["AccountId"]
-    assert _layer(report, "identity")["said"] == "allow"  # its own account allows it
-    assert _layer(report, "resource") == {
-        **_layer(report, "resource"),
+    assert report_layer(report, "identity")["said"] == "allow"  # its own account allows it
+    assert report_layer(report, "resource") == {
+        **report_layer(report, "resource"),
         "said": "no allow",
         "decided": True,
         "policies": [f"arn:aws:s3:::{bucket} (bucket policy)"],
@@ -304,7 +264,7 @@ def test_root_locked_out_by_a_deny_all_bucket_policy(
     }
     s3.put_bucket_policy(Bucket=bucket, Policy=_policy(deny_all))
 
-    error = _denied(s3.get_object, Bucket=bucket, Key="ledger")
+    error = denied_error(s3.get_object, Bucket=bucket, Key="ledger")
     root_arn = f"arn:aws:iam::{ACCOUNT_ID}:root"
     assert error.response["Error"]["Code"] == "AccessDenied"
     message = error.response["Error"]["Message"]
@@ -315,12 +275,12 @@ def test_root_locked_out_by_a_deny_all_bucket_policy(
     )
     assert f"aws s3api delete-bucket-policy --bucket {bucket}" in message
 
-    report = _report(server, _request_id(error.response))
+    report = explain_request_id(server, _request_id(error.response))
     assert report["message"] == message
     assert report["event"]["caller"] == root_arn
     assert report["decision"] == "explicit_deny"
     assert report["request"]["principal_kind"] == "root"
-    assert _layer(report, "resource")["said"] == "deny"
+    assert report_layer(report, "resource")["said"] == "deny"
     [deciding] = report["statements"]
     assert deciding["role"] == "deciding"
     assert deciding["sid"] == "DenyEveryone"
@@ -335,13 +295,15 @@ def test_root_locked_out_by_a_deny_all_bucket_policy(
         f"aws s3api delete-bucket-policy --bucket {bucket}"
     )
     # Even the bucket is closed to the root user (listing it is s3:ListBucket).
-    assert _denied(s3.list_objects_v2, Bucket=bucket).response["Error"]["Code"] == "AccessDenied"
+    assert (
+        denied_error(s3.list_objects_v2, Bucket=bucket).response["Error"]["Code"] == "AccessDenied"
+    )
 
     # The way out: the root user may still read and delete the policy that denies it.
     assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"] == [deny_all]
     deleted = s3.delete_bucket_policy(Bucket=bucket)
     assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
-    allowed = _report(server, _request_id(deleted), expected_code=0)
+    allowed = explain_request_id(server, _request_id(deleted), expected_code=0)
     assert allowed["decision"] == "allowed"
     assert allowed["event"]["event_name"] == "DeleteBucketPolicy"
     assert "can always get, put and delete the bucket policy" in (allowed["explanation"]["summary"])

@@ -17,7 +17,7 @@ from clearance.clock import SystemClock
 from clearance.services.bootstrap import open_server_store
 from clearance.services.iam.managed_seed import seed_aws_managed_policies
 from clearance.store import Store
-from tests.e2e.conftest import ACCOUNT_ID, ROOT_KEY, ROOT_SECRET, Server
+from tests.e2e.conftest import ACCOUNT_ID, ROOT_KEY, ROOT_SECRET, Server, client_error
 
 Unique = Callable[[str], str]
 
@@ -40,14 +40,6 @@ ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 def _doc(statement: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-
-
-def _error(call: Callable[[], Any]) -> dict[str, Any]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    error: dict[str, Any] = raised.value.response["Error"]
-    error["Status"] = raised.value.response["ResponseMetadata"]["HTTPStatusCode"]
-    return error
 
 
 @pytest.fixture(scope="module")
@@ -137,12 +129,12 @@ def test_role_lifecycle(iam: Any, unique: Unique) -> None:
     iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(new_trust))
     assert iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"] == new_trust
 
-    error = _error(lambda: _make_role(iam, name.upper()))
+    error = client_error(lambda: _make_role(iam, name.upper()))
     assert error["Code"] == "EntityAlreadyExists"
     assert error["Message"] == f"Role with name {name.upper()} already exists."
 
     iam.delete_role(RoleName=name)
-    error = _error(lambda: iam.get_role(RoleName=name))
+    error = client_error(lambda: iam.get_role(RoleName=name))
     assert (error["Code"], error["Status"]) == ("NoSuchEntity", 404)
     assert error["Message"] == f"The role with name {name} cannot be found."
 
@@ -150,7 +142,9 @@ def test_role_lifecycle(iam: Any, unique: Unique) -> None:
 def test_create_role_validation(iam: Any, unvalidated_iam: Any, unique: Unique) -> None:
     name = unique("bad")
     no_principal = _doc({"Effect": "Allow", "Action": "sts:AssumeRole"})
-    error = _error(lambda: iam.create_role(RoleName=name, AssumeRolePolicyDocument=no_principal))
+    error = client_error(
+        lambda: iam.create_role(RoleName=name, AssumeRolePolicyDocument=no_principal)
+    )
     assert (error["Code"], error["Message"]) == (
         "MalformedPolicyDocument",
         "Missing required field Principal",
@@ -158,9 +152,13 @@ def test_create_role_validation(iam: Any, unvalidated_iam: Any, unique: Unique) 
     wrong_action = _doc(
         {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "s3:*"}
     )
-    error = _error(lambda: iam.create_role(RoleName=name, AssumeRolePolicyDocument=wrong_action))
+    error = client_error(
+        lambda: iam.create_role(RoleName=name, AssumeRolePolicyDocument=wrong_action)
+    )
     assert error["Message"] == "AssumeRole policy may only specify STS AssumeRole actions."
-    error = _error(lambda: iam.create_role(RoleName=name, AssumeRolePolicyDocument="{not json"))
+    error = client_error(
+        lambda: iam.create_role(RoleName=name, AssumeRolePolicyDocument="{not json")
+    )
     assert error["Message"] == "Syntax errors in policy."
 
     huge = {
@@ -173,7 +171,7 @@ def test_create_role_validation(iam: Any, unvalidated_iam: Any, unique: Unique) 
             }
         ],
     }
-    error = _error(
+    error = client_error(
         lambda: iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(huge))
     )
     assert (error["Code"], error["Message"]) == (
@@ -181,17 +179,17 @@ def test_create_role_validation(iam: Any, unvalidated_iam: Any, unique: Unique) 
         "Cannot exceed quota for ACLSizePerRole: 2048",
     )
 
-    error = _error(lambda: _make_role(unvalidated_iam, name, MaxSessionDuration=60))
+    error = client_error(lambda: _make_role(unvalidated_iam, name, MaxSessionDuration=60))
     assert (error["Code"], error["Status"]) == ("ValidationError", 400)
     assert "maxSessionDuration" in error["Message"]
     assert "Member must have value greater than or equal to 3600" in error["Message"]
 
-    error = _error(lambda: _make_role(iam, name, Path="/aws-service-role/x.amazonaws.com/"))
+    error = client_error(lambda: _make_role(iam, name, Path="/aws-service-role/x.amazonaws.com/"))
     assert (error["Code"], error["Message"]) == (
         "InvalidInput",
         "Path prefix '/aws-service-role/' can only be used for AWS Service linked Roles",
     )
-    assert _error(lambda: iam.get_role(RoleName=name))["Code"] == "NoSuchEntity"
+    assert client_error(lambda: iam.get_role(RoleName=name))["Code"] == "NoSuchEntity"
 
 
 def test_role_tags(iam: Any, unique: Unique) -> None:
@@ -238,7 +236,7 @@ def test_inline_role_policy_round_trip(iam: Any, unique: Unique) -> None:
     with_principal = _doc(
         {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}
     )
-    error = _error(
+    error = client_error(
         lambda: iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=with_principal)
     )
     assert (error["Code"], error["Message"]) == (
@@ -246,7 +244,7 @@ def test_inline_role_policy_round_trip(iam: Any, unique: Unique) -> None:
         "Policy document should not specify a principal.",
     )
     iam.delete_role_policy(RoleName=name, PolicyName="odd")
-    error = _error(lambda: iam.get_role_policy(RoleName=name, PolicyName="odd"))
+    error = client_error(lambda: iam.get_role_policy(RoleName=name, PolicyName="odd"))
     assert (error["Code"], error["Message"]) == (
         "NoSuchEntity",
         "The role policy with name odd cannot be found.",
@@ -266,7 +264,7 @@ def test_inline_role_policies_aggregate_limit(iam: Any, unique: Unique) -> None:
     assert 4000 < len(document(0)) < 5000
     iam.put_role_policy(RoleName=name, PolicyName="one", PolicyDocument=document(1))
     iam.put_role_policy(RoleName=name, PolicyName="two", PolicyDocument=document(2))
-    error = _error(
+    error = client_error(
         lambda: iam.put_role_policy(RoleName=name, PolicyName="three", PolicyDocument=document(3))
     )
     assert (error["Code"], error["Message"]) == (
@@ -287,7 +285,7 @@ def test_delete_role_conflicts(iam: Any, unique: Unique) -> None:
     _make_role(iam, name)
 
     iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps(S3_READ))
-    error = _error(lambda: iam.delete_role(RoleName=name))
+    error = client_error(lambda: iam.delete_role(RoleName=name))
     assert (error["Code"], error["Status"], error["Message"]) == (
         "DeleteConflict",
         409,
@@ -296,13 +294,13 @@ def test_delete_role_conflicts(iam: Any, unique: Unique) -> None:
     iam.delete_role_policy(RoleName=name, PolicyName="p")
 
     iam.attach_role_policy(RoleName=name, PolicyArn=ADMIN)
-    error = _error(lambda: iam.delete_role(RoleName=name))
+    error = client_error(lambda: iam.delete_role(RoleName=name))
     assert error["Message"] == "Cannot delete entity, must detach all policies first."
     iam.detach_role_policy(RoleName=name, PolicyArn=ADMIN)
 
     iam.create_instance_profile(InstanceProfileName=profile)
     iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=name)
-    error = _error(lambda: iam.delete_role(RoleName=name))
+    error = client_error(lambda: iam.delete_role(RoleName=name))
     assert error["Message"] == (
         "Cannot delete entity, must remove roles from instance profile first."
     )
@@ -330,14 +328,14 @@ def test_role_permissions_boundary(iam: Any, unique: Unique) -> None:
     assert "PermissionsBoundary" not in iam.get_role(RoleName=name)["Role"]
 
     missing = f"arn:aws:iam::{ACCOUNT_ID}:policy/{unique('nope')}"
-    error = _error(
+    error = client_error(
         lambda: iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=missing)
     )
     assert (error["Code"], error["Message"]) == (
         "NoSuchEntity",
         f"Policy {missing} does not exist or is not attachable.",
     )
-    error = _error(
+    error = client_error(
         lambda: iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary="x" * 20)
     )
     assert (error["Code"], error["Message"]) == ("InvalidInput", f"ARN {'x' * 20} is not valid.")
@@ -363,13 +361,13 @@ def test_service_linked_roles_are_protected(iam: Any, store: Store, unique: Uniq
         lambda: iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=ADMIN),
         lambda: iam.delete_role(RoleName=name),
     ):
-        error = _error(call)
+        error = client_error(call)
         assert (error["Code"], error["Status"], error["Message"]) == (
             "UnmodifiableEntity",
             400,
             protected,
         )
-    error = _error(lambda: iam.update_role(RoleName=name, MaxSessionDuration=7200))
+    error = client_error(lambda: iam.update_role(RoleName=name, MaxSessionDuration=7200))
     assert (error["Code"], error["Message"]) == (
         "UnmodifiableEntity",
         f"{name} is an AWS service linked role, max session duration cannot be changed.",
@@ -408,7 +406,7 @@ def test_instance_profiles(iam: Any, unique: Unique) -> None:
     assert created["Roles"] == []
 
     iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)
-    error = _error(
+    error = client_error(
         lambda: iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=other)
     )
     assert (error["Code"], error["Message"]) == (
@@ -430,18 +428,18 @@ def test_instance_profiles(iam: Any, unique: Unique) -> None:
         {"Key": "x", "Value": "1"}
     ]
 
-    error = _error(lambda: iam.delete_instance_profile(InstanceProfileName=profile))
+    error = client_error(lambda: iam.delete_instance_profile(InstanceProfileName=profile))
     assert (error["Code"], error["Message"]) == (
         "DeleteConflict",
         "Cannot delete entity, must remove roles from instance profile first.",
     )
     iam.remove_role_from_instance_profile(InstanceProfileName=profile, RoleName=role)
-    error = _error(
+    error = client_error(
         lambda: iam.remove_role_from_instance_profile(InstanceProfileName=profile, RoleName=role)
     )
     assert error["Code"] == "NoSuchEntity"
     iam.delete_instance_profile(InstanceProfileName=profile)
-    error = _error(lambda: iam.get_instance_profile(InstanceProfileName=profile))
+    error = client_error(lambda: iam.get_instance_profile(InstanceProfileName=profile))
     assert (error["Code"], error["Message"]) == (
         "NoSuchEntity",
         f"Instance Profile {profile} cannot be found.",
@@ -496,13 +494,15 @@ def test_managed_policy_lifecycle(iam: Any, unique: Unique) -> None:
     iam.untag_policy(PolicyArn=arn, TagKeys=["team"])
     assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "env", "Value": "prod"}]
 
-    error = _error(lambda: iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(S3_READ)))
+    error = client_error(
+        lambda: iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(S3_READ))
+    )
     assert (error["Code"], error["Message"]) == (
         "EntityAlreadyExists",
         f"A policy called {name} already exists. Duplicate names are not allowed.",
     )
     iam.delete_policy(PolicyArn=arn)
-    error = _error(lambda: iam.get_policy(PolicyArn=arn))
+    error = client_error(lambda: iam.get_policy(PolicyArn=arn))
     assert (error["Code"], error["Message"]) == ("NoSuchEntity", f"Policy {arn} was not found.")
 
 
@@ -524,7 +524,9 @@ def test_managed_policy_lifecycle(iam: Any, unique: Unique) -> None:
 def test_malformed_managed_policy_messages(
     iam: Any, unique: Unique, document: str, message: str
 ) -> None:
-    error = _error(lambda: iam.create_policy(PolicyName=unique("bad"), PolicyDocument=document))
+    error = client_error(
+        lambda: iam.create_policy(PolicyName=unique("bad"), PolicyDocument=document)
+    )
     assert (error["Code"], error["Status"], error["Message"]) == (
         "MalformedPolicyDocument",
         400,
@@ -535,7 +537,9 @@ def test_malformed_managed_policy_messages(
 def test_managed_policy_size_limit(iam: Any, unique: Unique) -> None:
     resources = [f"arn:aws:s3:::bucket-{n:04d}-{'y' * 50}/*" for n in range(100)]
     document = _doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": resources})
-    error = _error(lambda: iam.create_policy(PolicyName=unique("huge"), PolicyDocument=document))
+    error = client_error(
+        lambda: iam.create_policy(PolicyName=unique("huge"), PolicyDocument=document)
+    )
     assert (error["Code"], error["Status"], error["Message"]) == (
         "LimitExceeded",
         409,
@@ -559,7 +563,7 @@ def test_policy_versions(iam: Any, unique: Unique) -> None:
         )["PolicyVersion"]
         assert version["VersionId"] == f"v{number}"
         assert "Document" not in version
-    error = _error(
+    error = client_error(
         lambda: iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(S3_READ))
     )
     assert (error["Code"], error["Message"]) == (
@@ -572,12 +576,12 @@ def test_policy_versions(iam: Any, unique: Unique) -> None:
     assert [v["VersionId"] for v in versions if v["IsDefaultVersion"]] == ["v3"]
     assert iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"] == "v3"
 
-    error = _error(lambda: iam.delete_policy_version(PolicyArn=arn, VersionId="v3"))
+    error = client_error(lambda: iam.delete_policy_version(PolicyArn=arn, VersionId="v3"))
     assert (error["Code"], error["Message"]) == (
         "DeleteConflict",
         "Cannot delete the default version of a policy.",
     )
-    error = _error(lambda: iam.delete_policy(PolicyArn=arn))
+    error = client_error(lambda: iam.delete_policy(PolicyArn=arn))
     assert (error["Code"], error["Message"]) == (
         "DeleteConflict",
         "This policy has more than one version. Before you delete a policy, you must delete "
@@ -587,7 +591,7 @@ def test_policy_versions(iam: Any, unique: Unique) -> None:
     got = iam.get_policy_version(PolicyArn=arn, VersionId="v5")["PolicyVersion"]
     assert got["IsDefaultVersion"] is True
     assert got["Document"]["Statement"][0]["Action"] == "s3:Get5"
-    error = _error(lambda: iam.get_policy_version(PolicyArn=arn, VersionId="v9"))
+    error = client_error(lambda: iam.get_policy_version(PolicyArn=arn, VersionId="v9"))
     assert error["Code"] == "NoSuchEntity"
     for version_id in ("v1", "v2", "v3", "v4"):
         iam.delete_policy_version(PolicyArn=arn, VersionId=version_id)
@@ -660,18 +664,20 @@ def test_attachments_and_entities(iam: Any, unique: Unique) -> None:
     assert only_roles["PolicyUsers"] == []
     assert iam.list_entities_for_policy(PolicyArn=arn, PathPrefix="/other/")["PolicyRoles"] == []
 
-    error = _error(lambda: iam.delete_policy(PolicyArn=arn))
+    error = client_error(lambda: iam.delete_policy(PolicyArn=arn))
     assert (error["Code"], error["Message"]) == (
         "DeleteConflict",
         "Cannot delete a policy attached to entities.",
     )
     missing = f"arn:aws:iam::{ACCOUNT_ID}:policy/{unique('missing')}"
-    error = _error(lambda: iam.attach_role_policy(RoleName=role, PolicyArn=missing))
+    error = client_error(lambda: iam.attach_role_policy(RoleName=role, PolicyArn=missing))
     assert (error["Code"], error["Message"]) == (
         "NoSuchEntity",
         f"Policy {missing} does not exist or is not attachable.",
     )
-    error = _error(lambda: iam.attach_role_policy(RoleName=role, PolicyArn="arn:aws:s3:::a-bucket"))
+    error = client_error(
+        lambda: iam.attach_role_policy(RoleName=role, PolicyArn="arn:aws:s3:::a-bucket")
+    )
     assert (error["Code"], error["Message"]) == (
         "InvalidInput",
         "ARN arn:aws:s3:::a-bucket is not valid.",
@@ -679,7 +685,7 @@ def test_attachments_and_entities(iam: Any, unique: Unique) -> None:
 
     iam.detach_role_policy(RoleName=role, PolicyArn=arn)
     iam.detach_role_policy(RoleName=role, PolicyArn=ADMIN)
-    error = _error(lambda: iam.detach_role_policy(RoleName=role, PolicyArn=arn))
+    error = client_error(lambda: iam.detach_role_policy(RoleName=role, PolicyArn=arn))
     assert (error["Code"], error["Message"]) == ("NoSuchEntity", f"Policy {arn} was not found.")
     iam.detach_user_policy(UserName=user, PolicyArn=arn)
     iam.delete_policy(PolicyArn=arn)
@@ -698,7 +704,7 @@ def test_role_attachment_quota(iam: Any, unique: Unique) -> None:
     ]
     for arn in arns[:10]:
         iam.attach_role_policy(RoleName=role, PolicyArn=arn)
-    error = _error(lambda: iam.attach_role_policy(RoleName=role, PolicyArn=arns[10]))
+    error = client_error(lambda: iam.attach_role_policy(RoleName=role, PolicyArn=arns[10]))
     assert (error["Code"], error["Message"]) == (
         "LimitExceeded",
         "Cannot exceed quota for PoliciesPerRole: 10",
@@ -753,7 +759,7 @@ def test_aws_managed_policies_are_present(iam: Any, store: Store) -> None:
         lambda: iam.delete_policy(PolicyArn=ADMIN),
         lambda: iam.tag_policy(PolicyArn=ADMIN, Tags=[{"Key": "k", "Value": "v"}]),
     ):
-        error = _error(call)
+        error = client_error(call)
         assert (error["Code"], error["Status"]) == ("AccessDenied", 403)
         assert f"on resource: policy {ADMIN}" in error["Message"]
 
@@ -803,7 +809,7 @@ def test_pagination_with_paginators(iam: Any, unique: Unique) -> None:
         iam.delete_instance_profile(InstanceProfileName=name)
         iam.delete_role(RoleName=name)
         iam.delete_policy(PolicyArn=f"arn:aws:iam::{ACCOUNT_ID}:policy{path}{name}")
-    error = _error(lambda: iam.list_roles(Marker="garbage!"))
+    error = client_error(lambda: iam.list_roles(Marker="garbage!"))
     assert error["Code"] in ("InvalidInput", "ValidationError")
 
 
@@ -849,17 +855,17 @@ def test_oidc_providers(iam: Any, unique: Unique) -> None:
     tags = iam.list_open_id_connect_provider_tags(OpenIDConnectProviderArn=arn)["Tags"]
     assert tags == [{"Key": "env", "Value": "dev"}]
 
-    error = _error(lambda: iam.create_open_id_connect_provider(Url=url, ThumbprintList=[]))
+    error = client_error(lambda: iam.create_open_id_connect_provider(Url=url, ThumbprintList=[]))
     assert (error["Code"], error["Message"]) == (
         "EntityAlreadyExists",
         f"Provider with url https://{host}/tenant already exists.",
     )
-    error = _error(lambda: iam.create_open_id_connect_provider(Url=f"http://{host}"))
+    error = client_error(lambda: iam.create_open_id_connect_provider(Url=f"http://{host}"))
     assert (error["Code"], error["Message"]) == (
         "InvalidInput",
         "Invalid Open ID Connect Provider URL",
     )
-    error = _error(
+    error = client_error(
         lambda: iam.create_open_id_connect_provider(
             Url=f"https://x.{host}", ThumbprintList=[f"{n:040x}" for n in range(6)]
         )
@@ -870,7 +876,7 @@ def test_oidc_providers(iam: Any, unique: Unique) -> None:
     )
 
     iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
-    error = _error(lambda: iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn))
+    error = client_error(lambda: iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn))
     assert (error["Code"], error["Message"]) == (
         "NoSuchEntity",
         f"OpenIDConnect Provider not found for arn {arn}",
@@ -930,15 +936,15 @@ def test_saml_providers(iam: Any, unique: Unique) -> None:
         '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
         + saml_metadata("https://e").split("?>", 1)[1],
     ):
-        error = _error(
+        error = client_error(
             lambda bad=bad: iam.create_saml_provider(Name=unique("bad"), SAMLMetadataDocument=bad)
         )
         assert (error["Code"], error["Message"]) == ("InvalidInput", "Could not parse metadata")
 
-    error = _error(lambda: iam.create_saml_provider(Name=name, SAMLMetadataDocument=document))
+    error = client_error(lambda: iam.create_saml_provider(Name=name, SAMLMetadataDocument=document))
     assert error["Code"] == "EntityAlreadyExists"
     iam.delete_saml_provider(SAMLProviderArn=arn)
-    error = _error(lambda: iam.get_saml_provider(SAMLProviderArn=arn))
+    error = client_error(lambda: iam.get_saml_provider(SAMLProviderArn=arn))
     assert error["Code"] == "NoSuchEntity"
 
 
@@ -1041,20 +1047,20 @@ def test_create_role_only_under_app_path(
     )
     allowed, denied = unique("in-app"), unique("outside")
     client.create_role(RoleName=allowed, Path="/app/", AssumeRolePolicyDocument=json.dumps(TRUST))
-    error = _error(
+    error = client_error(
         lambda: client.create_role(RoleName=denied, AssumeRolePolicyDocument=json.dumps(TRUST))
     )
     assert (error["Code"], error["Status"]) == ("AccessDenied", 403)
     assert error["Message"] == _denied(
         user, "iam:CreateRole", f"arn:aws:iam::{ACCOUNT_ID}:role/{denied}"
     )
-    error = _error(lambda: client.get_role(RoleName=allowed))
+    error = client_error(lambda: client.get_role(RoleName=allowed))
     assert error["Message"] == _denied(user, "iam:GetRole", f"role {allowed}")
-    error = _error(client.list_policies)
+    error = client_error(client.list_policies)
     assert error["Message"] == _denied(user, "iam:ListPolicies", "policy path /")
-    error = _error(client.list_roles)
+    error = client_error(client.list_roles)
     assert error["Message"] == _denied(user, "iam:ListRoles", f"arn:aws:iam::{ACCOUNT_ID}:role/")
-    assert _error(lambda: iam.get_role(RoleName=denied))["Code"] == "NoSuchEntity"
+    assert client_error(lambda: iam.get_role(RoleName=denied))["Code"] == "NoSuchEntity"
 
     iam.attach_user_policy(UserName=user, PolicyArn=ADMIN)
     client.create_role(RoleName=denied, AssumeRolePolicyDocument=json.dumps(TRUST))
@@ -1073,13 +1079,13 @@ def test_read_only_user_reads_aws_managed_policies(
     assert client.get_policy_version(PolicyArn=ADMIN, VersionId="v1")["PolicyVersion"]
     assert client.list_roles(MaxItems=1)["Roles"] is not None
     role = unique("ro")
-    error = _error(
+    error = client_error(
         lambda: client.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST))
     )
     assert error["Message"] == _denied(
         user, "iam:CreateRole", f"arn:aws:iam::{ACCOUNT_ID}:role/{role}"
     )
-    error = _error(
+    error = client_error(
         lambda: client.create_policy(PolicyName=role, PolicyDocument=json.dumps(S3_READ))
     )
     assert error["Message"] == _denied(user, "iam:CreatePolicy", f"policy {role}")
@@ -1123,21 +1129,23 @@ def test_permissions_boundary_delegation(
     client.create_role(
         RoleName=bounded, AssumeRolePolicyDocument=json.dumps(TRUST), PermissionsBoundary=boundary
     )
-    error = _error(
+    error = client_error(
         lambda: client.create_role(RoleName=free, AssumeRolePolicyDocument=json.dumps(TRUST))
     )
     assert error["Code"] == "AccessDenied"
 
     readonly = "arn:aws:iam::aws:policy/ReadOnlyAccess"
     client.attach_role_policy(RoleName=bounded, PolicyArn=readonly)
-    error = _error(lambda: client.attach_role_policy(RoleName=bounded, PolicyArn=ADMIN))
+    error = client_error(lambda: client.attach_role_policy(RoleName=bounded, PolicyArn=ADMIN))
     assert error["Message"] == (
         f"User: arn:aws:iam::{ACCOUNT_ID}:user/{user} is not authorized to perform: "
         f"iam:AttachRolePolicy on resource: role {bounded} with an explicit deny in an "
         "identity-based policy"
     )
     assert (
-        _error(lambda: client.detach_role_policy(RoleName=bounded, PolicyArn=readonly))["Code"]
+        client_error(lambda: client.detach_role_policy(RoleName=bounded, PolicyArn=readonly))[
+            "Code"
+        ]
         == "AccessDenied"
     )
     iam.tag_role(RoleName=bounded, Tags=[{"Key": "team", "Value": "red"}])

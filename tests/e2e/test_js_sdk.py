@@ -89,27 +89,36 @@ def _smoke_env(server: Server) -> dict[str, str]:
     return env
 
 
-def test_js_sdk_v3_smoke(server: Server) -> None:
+def run_js_script(
+    server: Server, script: str, extra_env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run tests/e2e/js/SCRIPT with node against the server (skipped without node/npm);
+    its report (the last stdout line, JSON), which must list no failures."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         missing = " and ".join(name for name, path in (("node", node), ("npm", npm)) if not path)
-        pytest.skip(f"JS SDK smoke test needs Node.js: {missing} not on PATH")
+        pytest.skip(f"JS SDK tests need Node.js: {missing} not on PATH")
     _ensure_node_modules(npm)
 
     run = subprocess.run(
-        [node, "smoke.mjs"],
+        [node, script],
         cwd=JS_DIR,
-        env=_smoke_env(server),
+        env={**_smoke_env(server), **(extra_env or {})},
         capture_output=True,
         text=True,
         timeout=SMOKE_TIMEOUT,
         check=False,
     )
     lines = run.stdout.strip().splitlines()
-    assert lines, f"smoke.mjs printed nothing (exit {run.returncode}):\n{_tail(run.stderr)}"
+    assert lines, f"{script} printed nothing (exit {run.returncode}):\n{_tail(run.stderr)}"
     report: dict[str, Any] = json.loads(lines[-1])
     assert report["failures"] == [], report["failures"]
     assert run.returncode == 0, f"exit {run.returncode}:\n{_tail(run.stderr)}"
+    return report
+
+
+def test_js_sdk_v3_smoke(server: Server) -> None:
+    report = run_js_script(server, "smoke.mjs")
     assert report["ok"] is True
 
     results = report["results"]

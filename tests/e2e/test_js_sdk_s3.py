@@ -5,37 +5,14 @@ style. Installs and skips exactly as tests/e2e/test_js_sdk.py does."""
 from __future__ import annotations
 
 import hashlib
-import json
-import shutil
-import subprocess
 import time
-from typing import Any
-
-import pytest
 
 from tests.e2e.conftest import Server
-from tests.e2e.test_js_sdk import JS_DIR, SMOKE_TIMEOUT, _ensure_node_modules, _smoke_env, _tail
+from tests.e2e.test_js_sdk import run_js_script
 
 
 def test_js_sdk_v3_s3_client(server: Server) -> None:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("the JS SDK S3 test needs Node.js and npm on PATH")
-    _ensure_node_modules(npm)
-    run = subprocess.run(
-        [node, "s3.mjs"],
-        cwd=JS_DIR,
-        env=_smoke_env(server),
-        capture_output=True,
-        text=True,
-        timeout=SMOKE_TIMEOUT,
-        check=False,
-    )
-    lines = run.stdout.strip().splitlines()
-    assert lines, f"s3.mjs printed nothing (exit {run.returncode}):\n{_tail(run.stderr)}"
-    report: dict[str, Any] = json.loads(lines[-1])
-    assert report["failures"] == [], report["failures"]
-    assert run.returncode == 0
+    report = run_js_script(server, "s3.mjs")
 
     results = report["results"]
     etag = '"' + hashlib.md5(b"hello from js").hexdigest() + '"'
@@ -62,34 +39,16 @@ def test_js_sdk_v3_s3_client(server: Server) -> None:
 def test_js_sdk_v3_s3_client_virtual_hosted_only(server: Server) -> None:
     """tests/e2e/js/s3_virtual.mjs: every request to BUCKET.localhost (resolved to
     the loopback address by the script's own lookup), an owner and a reader."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("the JS SDK S3 test needs Node.js and npm on PATH")
-    _ensure_node_modules(npm)
     iam = server.client("iam")
     name = f"js-vhost-reader-{time.monotonic_ns()}"
     reader_arn = iam.create_user(UserName=name)["User"]["Arn"]
     key = iam.create_access_key(UserName=name)["AccessKey"]
-    env = {
-        **_smoke_env(server),
+    readers = {
         "READER_ACCESS_KEY_ID": key["AccessKeyId"],
         "READER_SECRET_ACCESS_KEY": key["SecretAccessKey"],
         "READER_ARN": reader_arn,
     }
-    run = subprocess.run(
-        [node, "s3_virtual.mjs"],
-        cwd=JS_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=SMOKE_TIMEOUT,
-        check=False,
-    )
-    lines = run.stdout.strip().splitlines()
-    assert lines, f"s3_virtual.mjs printed nothing (exit {run.returncode}):\n{_tail(run.stderr)}"
-    report: dict[str, Any] = json.loads(lines[-1])
-    assert report["failures"] == [], report["failures"]
-    assert run.returncode == 0
+    report = run_js_script(server, "s3_virtual.mjs", readers)
 
     results = report["results"]
     bucket = results["bucket"]

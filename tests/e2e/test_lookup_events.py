@@ -5,8 +5,6 @@ authorization, and AWS's error for more than one lookup attribute."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -37,22 +35,6 @@ def _created(cloudtrail: Any, name: str) -> list[dict[str, Any]]:
         if found or time.monotonic() > deadline:
             return found
         time.sleep(0.1)
-
-
-def _other_account(server: Server) -> dict[str, str]:
-    completed = subprocess.run(
-        [
-            *(sys.executable, "-m", "clearance.cli.main", "admin", "create-account"),
-            *("--data-dir", str(server.data_dir)),
-        ],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    created: dict[str, str] = json.loads(completed.stdout)
-    return created
 
 
 def test_boto3_finds_and_pages_events(server: Server, unique: Unique) -> None:
@@ -120,7 +102,7 @@ def test_more_than_one_attribute_is_refused(server: Server) -> None:
 
 
 def test_accounts_see_only_their_own_events(server: Server, unique: Unique) -> None:
-    other = _other_account(server)
+    other = server.create_account()
     theirs, mine = unique("theirs"), unique("mine")
     other_iam = server.client("iam", other["AccessKeyId"], other["SecretAccessKey"])
     other_trail = server.client("cloudtrail", other["AccessKeyId"], other["SecretAccessKey"])

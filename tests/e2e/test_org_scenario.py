@@ -18,8 +18,6 @@ applies on the next request, without restarting the server.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -142,26 +140,6 @@ def denied(call: Any, *args: Any, **kwargs: Any) -> str:
     return str(error["Message"])
 
 
-def _outside_account(server: Server) -> dict[str, str]:
-    created = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "clearance.cli.main",
-            "admin",
-            "create-account",
-            "--data-dir",
-            str(server.data_dir),
-        ],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return dict(json.loads(created.stdout))
-
-
 def _admin(iam: Any, name: str) -> Creds:
     iam.create_user(UserName=name)
     iam.put_user_policy(UserName=name, PolicyName="all", PolicyDocument=json.dumps(ALLOW_ALL))
@@ -211,7 +189,7 @@ def _build(server: Server) -> Org:
             credentials["SecretAccessKey"],
             credentials["SessionToken"],
         )
-    outside = _outside_account(server)
+    outside = server.create_account()
     made.accounts["outside"] = outside["AccountId"]
     made.sessions["outside"] = _admin(
         server.client("iam", outside["AccessKeyId"], outside["SecretAccessKey"]), "eve"

@@ -9,9 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-from tests.e2e.conftest import ACCOUNT_ID, Server
+from tests.e2e.conftest import ACCOUNT_ID, Server, client_error
 
 Unique = Callable[[str], str]
 
@@ -23,14 +22,6 @@ CLI_EXAMPLE = (
 
 def _doc(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, indent=4)
-
-
-def _error(call: Callable[[], Any]) -> dict[str, Any]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    error: dict[str, Any] = raised.value.response["Error"]
-    error["Status"] = raised.value.response["ResponseMetadata"]["HTTPStatusCode"]
-    return error
 
 
 @pytest.fixture()
@@ -114,8 +105,11 @@ def test_simulation_agrees_with_the_users_own_calls(
 
     own = server.client("iam", reader["key"], reader["secret"])
     assert own.get_user(UserName=reader["name"])["User"]["Arn"] == arn
-    assert _error(own.list_users)["Code"] == "AccessDenied"
-    assert _error(lambda: own.create_access_key(UserName=reader["name"]))["Code"] == "AccessDenied"
+    assert client_error(own.list_users)["Code"] == "AccessDenied"
+    assert (
+        client_error(lambda: own.create_access_key(UserName=reader["name"]))["Code"]
+        == "AccessDenied"
+    )
     # The user may simulate its own policies (and nobody else's).
     mine = own.simulate_principal_policy(PolicySourceArn=arn, ActionNames=["iam:GetUser"])
     assert mine["EvaluationResults"][0]["EvalDecision"] == "implicitDeny"  # resource "*"
@@ -151,14 +145,14 @@ def test_paginator_and_errors(iam: Any, reader: dict[str, str]) -> None:
         )
     )
     assert [len(p["EvaluationResults"]) for p in pages] == [2, 1]
-    missing = _error(
+    missing = client_error(
         lambda: iam.simulate_principal_policy(
             PolicySourceArn=f"arn:aws:iam::{ACCOUNT_ID}:user/no-such-user",
             ActionNames=["s3:GetObject"],
         )
     )
     assert (missing["Code"], missing["Status"]) == ("NoSuchEntity", 404)
-    malformed = _error(
+    malformed = client_error(
         lambda: iam.simulate_custom_policy(PolicyInputList=["{"], ActionNames=["s3:GetObject"])
     )
     assert (malformed["Code"], malformed["Status"]) == ("InvalidInput", 400)

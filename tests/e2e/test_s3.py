@@ -8,8 +8,6 @@ import hashlib
 import json
 import os
 import socket
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -564,14 +562,7 @@ _OTHER: list[tuple[str, str]] = []
 
 def _other_account(server: Server) -> tuple[str, str]:
     if not _OTHER:
-        completed = subprocess.run(
-            [
-                sys.executable, "-m", "clearance.cli.main", "admin", "create-account",
-                "--data-dir", str(server.data_dir), "--account-id", "210987654321",
-            ],
-            env=server.env, capture_output=True, text=True, timeout=60, check=True,
-        )  # fmt: skip
-        created = json.loads(completed.stdout)
+        created = server.create_account("210987654321")
         _OTHER.append((created["AccessKeyId"], created["SecretAccessKey"]))
     assert ACCOUNT_ID != "210987654321"
     return _OTHER[0]
@@ -630,7 +621,8 @@ def _chunked_put(server: Server, bucket: str, key: str, pieces: list[bytes], cor
             ]
         )
         previous = signer.signature(to_sign, request)
-        sent = piece[:-1] + b"!" if corrupt and piece is pieces[-1] else piece
+        # Flip a bit of the last byte (overwriting it could leave it unchanged).
+        sent = piece[:-1] + bytes([piece[-1] ^ 1]) if corrupt and piece is pieces[-1] else piece
         body += f"{len(piece):x};chunk-signature={previous}\r\n".encode() + sent + b"\r\n"
     assert len(body) == framing
     request.data = body

@@ -10,9 +10,6 @@ program, with the same cached credentials, is refused; ``clearance explain
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,8 +18,9 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import ACCOUNT_ID, Server, start_server
+from tests.e2e.explain_helpers import explain_request_id
+from tests.e2e.instance_program import InstanceProgram, instance_programs
 from tests.e2e.test_ec2_instance_profiles import EC2_TRUST
-from tests.e2e.test_explain_seed_cases import _explain, _recorded
 
 IMAGE = "ami-0abcdef1234567890"
 
@@ -66,75 +64,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
 
 
-class InstanceProgram:
-    """A Python process whose only way to credentials is the instance's metadata service."""
-
-    def __init__(self, server: Server, instance_id: str, home: Path) -> None:
-        empty = home / "empty"
-        empty.write_text("")
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("AWS_") and not key.startswith("CLEARANCE_")
-        }
-        env.update(
-            {
-                "HOME": str(home),
-                "AWS_CONFIG_FILE": str(empty),
-                "AWS_SHARED_CREDENTIALS_FILE": str(empty),
-                "AWS_EC2_METADATA_SERVICE_ENDPOINT": f"http://127.0.0.1:{_port(server)}"
-                f"/imds/{instance_id}/",
-                "AWS_METADATA_SERVICE_TIMEOUT": "10",
-                "AWS_METADATA_SERVICE_NUM_ATTEMPTS": "3",
-            }
-        )
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", PROGRAM, server.endpoint],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def ask(self, line: str) -> dict[str, Any]:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(line + "\n")
-        self.process.stdin.flush()
-        answer = self.process.stdout.readline()
-        if not answer:
-            stderr = self.process.stderr.read() if self.process.stderr else ""
-            raise AssertionError(f"the program ended: {stderr}")
-        return dict(json.loads(answer))
-
-    def close(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
-
-
-def _port(server: Server) -> str:
-    return server.endpoint.rsplit(":", 1)[1]
-
-
 @pytest.fixture()
 def program(server: Server, tmp_path: Path) -> Iterator[Callable[[str], InstanceProgram]]:
-    started: list[InstanceProgram] = []
-
-    def start(instance_id: str) -> InstanceProgram:
-        started.append(InstanceProgram(server, instance_id, tmp_path))
-        return started[-1]
-
-    yield start
-    for running in started:
-        running.close()
+    yield from instance_programs(server, tmp_path, PROGRAM)
 
 
 def _policy(*statements: dict[str, Any]) -> str:
@@ -205,10 +137,7 @@ def test_program_on_the_instance_reads_s3_then_is_denied_and_explained(
         f"arn:aws:s3:::{bucket}/report.txt with an explicit deny in an identity-based policy"
     )
 
-    _recorded(server, denied["request_id"])
-    code, report = _explain(server, "--request-id", denied["request_id"])
-    assert code == 1
-    assert report["source"] == "request-id"
+    report = explain_request_id(server, denied["request_id"])
     assert report["event"]["caller"] == session_arn
     assert report["event"]["event_source"] == "s3.amazonaws.com"
     assert report["event"]["event_name"] == "GetObject"
@@ -226,8 +155,7 @@ def test_program_on_the_instance_reads_s3_then_is_denied_and_explained(
     removed = running.ask(f"{bucket} report.txt")
     assert removed["error"] == "AccessDenied"
     assert "because no identity-based policy allows the s3:GetObject action" in removed["message"]
-    _recorded(server, removed["request_id"])
-    _, report = _explain(server, "--request-id", removed["request_id"])
+    report = explain_request_id(server, removed["request_id"])
     assert report["decision"] == "implicit_deny"
     assert report["diagnosis"]["case"] == "missing-permission"
     assert report["explanation"]["layer"] == "identity-based policy"

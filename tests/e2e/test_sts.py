@@ -177,32 +177,9 @@ def test_role_permissions_and_session_policy(server: Server, iam: Any, unique: U
     assert message.endswith("because no session policy allows the iam:ListRoles action")
 
 
-def _create_account(server: Server, account_id: str) -> dict[str, str]:
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "clearance.cli.main",
-            "admin",
-            "create-account",
-            "--data-dir",
-            str(server.data_dir),
-            "--account-id",
-            account_id,
-        ],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    created: dict[str, str] = json.loads(completed.stdout)
-    return created
-
-
 def test_cross_account_with_external_id(server: Server, iam: Any, unique: Unique) -> None:
     other_id = str(100000000000 + int.from_bytes(os.urandom(4), "big") % 899999999999)
-    other = _create_account(server, other_id)
+    other = server.create_account(other_id)
     assert other["AccountId"] == other_id
     other_iam = server.client("iam", other["AccessKeyId"], other["SecretAccessKey"])
     role = _role(

@@ -185,3 +185,15 @@ def parsed_form(value: Any, shape: Shape, url_encoded: frozenset[str] = frozense
     if shape.type_name == "string" and shape.name in url_encoded:
         return unquote(value)
     return value
+
+
+def times_to_utc(value: Any) -> Any:
+    """``value`` with every datetime made naive UTC, so botocore's parsed (zone-aware)
+    timestamps compare equal to the results they were encoded from."""
+    if isinstance(value, dict):
+        return {k: times_to_utc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [times_to_utc(v) for v in value]
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value

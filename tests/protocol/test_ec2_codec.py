@@ -9,7 +9,6 @@ errors must parse to the same code, message and request id.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,7 +24,7 @@ from clearance.protocol.errors import InvalidAction, ValidationError
 from clearance.protocol.models import ListShape, MapShape, Shape, StructureShape
 from clearance.wire import WireRequest
 
-from .shapes import GONE, input_values, output_values, parsed_form
+from .shapes import GONE, input_values, output_values, parsed_form, times_to_utc
 
 OPERATIONS = [
     "RunInstances",
@@ -109,16 +108,6 @@ def _parse(operation: str, status: int, headers: list[tuple[str, str]], body: by
     return create_parser("ec2").parse(response, model.output_shape)
 
 
-def _times_to_utc(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _times_to_utc(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_times_to_utc(v) for v in value]
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
 @pytest.mark.parametrize("operation", OPERATIONS)
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
@@ -134,7 +123,7 @@ def test_botocore_parses_what_we_encode(operation: str, data: st.DataObject) -> 
     if shape is None:
         assert parsed == {}
         return
-    assert _times_to_utc(parsed_form(parsed, shape)) == parsed_form(result, shape)
+    assert times_to_utc(parsed_form(parsed, shape)) == parsed_form(result, shape)
 
 
 class _Unauthorized(ClearanceError):

@@ -7,7 +7,6 @@ second, policy documents URL-decoded) and the request id.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 
 from clearance.protocol import encode_result, service_spec
 
-from .shapes import output_values, parsed_form
+from .shapes import output_values, parsed_form, times_to_utc
 
 SERVICES = ("iam", "sts")
 OPERATIONS = [
@@ -33,16 +32,6 @@ def _parse(
     response = {"status_code": status, "headers": dict(headers), "body": body}
     parsed: dict[str, Any] = parser.parse(response, model.output_shape)
     return parsed
-
-
-def _times_to_utc(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _times_to_utc(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_times_to_utc(v) for v in value]
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
 
 
 @pytest.mark.parametrize(
@@ -65,5 +54,5 @@ def test_botocore_parses_what_we_encode(service: str, operation: str, data: st.D
         assert parsed == {}
         return
     expected = parsed_form(result, shape)
-    actual = _times_to_utc(parsed_form(parsed, shape, spec.url_encoded_shapes))
+    actual = times_to_utc(parsed_form(parsed, shape, spec.url_encoded_shapes))
     assert actual == expected

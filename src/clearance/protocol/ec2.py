@@ -21,17 +21,11 @@ from typing import Any
 
 from clearance.errors import ClearanceError
 from clearance.protocol import xml
-from clearance.protocol.errors import (
-    InvalidAction,
-    MissingAction,
-    RequestEntityTooLarge,
-    ValidationError,
-    Violation,
-)
-from clearance.protocol.form import DEFAULT_LIMITS, Limits, Raw, form_pairs, form_tree, scalar
+from clearance.protocol.errors import RequestEntityTooLarge, Violation
+from clearance.protocol.form import DEFAULT_LIMITS, Limits, Raw, form_pairs, form_tree
 from clearance.protocol.models import DecodedRequest, ListShape, Shape, service_spec
 from clearance.protocol.query import _MISSING as _QUERY_MISSING  # an absent value
-from clearance.protocol.query import Decoder, _indexed
+from clearance.protocol.query import Decoder, _indexed, decode_action_tree
 from clearance.protocol.query import _Compiler as _QueryCompiler
 from clearance.protocol.xml import Encoded, escape
 from clearance.wire import WireRequest
@@ -106,22 +100,8 @@ def decode_request(
     content_type = (request.header("content-type") or "").split(";", 1)[0].strip().lower()
     if request.body and content_type == "application/x-www-form-urlencoded":
         pairs.extend(form_pairs(request.body, limits))
-    tree = form_tree(pairs)
-    spec = service_spec(service)
-    action = scalar(tree.get("Action"))
-    if action is None:
-        raise MissingAction(request.query if request.method == "GET" else "")
-    version = scalar(tree.get("Version"))
-    if version != spec.api_version or action not in spec.operations:
-        raise InvalidAction(action, version)
-    plan = _plan(service, action)
-    params: dict[str, Any] = {}
-    if plan is not None:
-        errors: list[Violation] = []
-        params = plan(tree, "", errors)
-        if errors:
-            raise ValidationError.from_violations(errors)
-    return DecodedRequest(service, action, params, spec.api_version)
+    redirect_query = request.query if request.method == "GET" else ""
+    return decode_action_tree(service, form_tree(pairs), redirect_query, _plan)
 
 
 # -- responses -------------------------------------------------------------------------

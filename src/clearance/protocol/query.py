@@ -346,7 +346,14 @@ def warm(service: str) -> None:
 # Entry points
 
 
-def _decode_tree(service: str, tree: dict[str, Raw], redirect_query: str) -> DecodedRequest:
+def decode_action_tree(
+    service: str,
+    tree: dict[str, Raw],
+    redirect_query: str,
+    plan_of: Callable[[str, str], Decoder | None] = _plan,
+) -> DecodedRequest:
+    """Decode a form tree naming its ``Action`` and ``Version`` with the operation's
+    decoder from ``plan_of`` (the EC2 protocol passes its own)."""
     spec = service_spec(service)
     action = scalar(tree.get("Action"))
     if action is None:
@@ -354,7 +361,7 @@ def _decode_tree(service: str, tree: dict[str, Raw], redirect_query: str) -> Dec
     version = scalar(tree.get("Version"))
     if version != spec.api_version or action not in spec.operations:
         raise InvalidAction(action, version)
-    plan = _plan(service, action)
+    plan = plan_of(service, action)
     params: dict[str, Any] = {}
     if plan is not None:
         errors: list[Violation] = []
@@ -385,7 +392,7 @@ def decode_query(
         tree = form_tree(form_pairs(form, limits))
     else:
         tree = tree_from_mapping(form, limits)
-    return _decode_tree(service, tree, redirect_query)
+    return decode_action_tree(service, tree, redirect_query)
 
 
 def _is_form(content_type: str | None) -> bool:
@@ -413,4 +420,4 @@ def decode_request(
         if len(pairs) > limits.max_params:
             raise MalformedQueryString(f"The request has more than {limits.max_params} parameters.")
     redirect_query = request.query if request.method == "GET" else ""
-    return _decode_tree(service, form_tree(pairs), redirect_query)
+    return decode_action_tree(service, form_tree(pairs), redirect_query)

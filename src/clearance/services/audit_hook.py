@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -24,11 +24,10 @@ from clearance.audit import (
     SessionIssuer,
     build_event,
 )
-from clearance.engine import Decision, Outcome
 from clearance.errors import ClearanceError
 from clearance.protocol import parse_form
 from clearance.protocol.form import scalar
-from clearance.services.audit_trace import audit_trace
+from clearance.services.audit_trace import audit_trace, summarize_decisions
 from clearance.services.context import CallContext, Caller
 from clearance.wire import WireRequest
 
@@ -164,26 +163,6 @@ def _federated_identity(operation: str, result: Mapping[str, Any]) -> Identity:
         principal = f"{qualifier}:{subject}" if subject else ""
         return Identity("SAMLUser", principal, user_name=subject, identity_provider=qualifier)
     return Identity("AWSAccount")
-
-
-def summarize_decisions(decisions: Sequence[Decision]) -> dict[str, Any]:
-    """The engine's decisions of a call as JSON: the overall outcome, the policy
-    type that denied, and each decision's determining statements."""
-    denied = next((d for d in decisions if not d.allowed), None)
-    final = denied or (decisions[-1] if decisions else None)
-    return {
-        "outcome": final.outcome.value if final else Outcome.IMPLICIT_DENY.value,
-        "denied_by": final.denied_by.value if final and final.denied_by else None,
-        "decisions": [
-            {
-                "outcome": decision.outcome.value,
-                "denied_by": decision.denied_by.value if decision.denied_by else None,
-                "determining": [ref.to_json() for ref in decision.determining],
-                "note": decision.note,
-            }
-            for decision in decisions
-        ],
-    }
 
 
 def _error(error: BaseException | None) -> tuple[str | None, str | None]:

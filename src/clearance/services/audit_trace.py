@@ -55,13 +55,13 @@ def audit_trace(
     if ctx is None:
         return None
     if not ctx.checks:
-        return _summary(ctx.decisions) if ctx.decisions else None
+        return summarize_decisions(ctx.decisions) if ctx.decisions else None
     denied = next((check for check in ctx.checks if not check.decision.allowed), None)
     if denied is None and len(ctx.checks) <= _CHECKS_KEPT:
         allowed = _allowed(ctx.checks)
         if allowed is not None:
             return allowed  # small by construction: no size check on the allowed path
-    trace = _summary([check.decision for check in ctx.checks])
+    trace = summarize_decisions([check.decision for check in ctx.checks])
     trace["checks"] = [_check(check) for check in ctx.checks[:_CHECKS_KEPT]]
     if denied is None and len(ctx.checks) <= _CHECKS_KEPT:
         return trace
@@ -76,9 +76,9 @@ def redact_signing_text(text: str) -> str:
     return _TOKEN_QUERY.sub(r"\1" + REDACTED, _TOKEN_HEADER.sub(r"\1" + REDACTED, text))
 
 
-def _summary(decisions: Sequence[Decision]) -> dict[str, Any]:
-    """The overall outcome and each decision's deciding statements (the shape
-    of :func:`clearance.services.audit_hook.summarize_decisions`)."""
+def summarize_decisions(decisions: Sequence[Decision]) -> dict[str, Any]:
+    """The engine's decisions of a call as JSON: the overall outcome, the policy
+    type that denied, and each decision's determining statements."""
     denied = next((d for d in decisions if not d.allowed), None)
     final = denied or (decisions[-1] if decisions else None)
     return {

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -149,15 +150,7 @@ class Gateway:
     ) -> WireResponse:
         now = self.clock.now()
         unsigned = _is_unsigned(route)
-        stored: list[StoredKey] = []
-
-        def lookup(access_key_id: str) -> KeyRecord | None:
-            found = view.key(access_key_id)
-            if found is None:
-                return None
-            stored.append(found[0])
-            return found[1]
-
+        lookup = _KeyLookup(view)
         auth = authenticate(
             request, lookup, now, expected_service=route.service, allow_anonymous=unsigned
         )
@@ -168,26 +161,20 @@ class Gateway:
             raise NotImplementedOperation(
                 f"Clearance does not implement {route.service}:{decoded.operation} yet."
             )
-        record = stored[-1] if stored and stored[-1].access_key_id == auth.access_key_id else None
+        record = lookup.record_of(auth)
         caller = _caller(auth, record)
-        if caller.account_id:  # the snapshot (already read unless the key was new)
-            view.versions_of(caller.account_id)
-        ctx = CallContext(
+        ctx = self._start_call(
+            request,
+            view,
+            served,
             caller=caller,
             service=route.service,
             operation=decoded.operation,
             request_id=request_id,
             region=auth.region or route.region,
             now=now,
-            store=cast(Store, CachingStore(view, caller.account_id)),
-            authorizer=self.authorizer,
-            source_ip=request.source_ip,
-            user_agent=request.header("user-agent"),
-            secure=request.secure,
             endpoint=_endpoint(request),
         )
-        served.append(ctx)
-        check_credential_type(ctx)  # what GetSessionToken / GetFederationToken keys may call
         result = operation.handler(ctx, decoded.params)
         call["result"] = result
         status, headers, body = encode_result(route.service, decoded.operation, result, request_id)
@@ -204,15 +191,7 @@ class Gateway:
     ) -> WireResponse:
         """An S3 request: S3's signatures (anonymous allowed), REST-XML, S3's errors."""
         now = self.clock.now()
-        stored: list[StoredKey] = []
-
-        def lookup(access_key_id: str) -> KeyRecord | None:
-            found = view.key(access_key_id)
-            if found is None:
-                return None
-            stored.append(found[0])
-            return found[1]
-
+        lookup = _KeyLookup(view)
         target = self.s3.target(request)
         auth = authenticate(
             request,
@@ -229,30 +208,60 @@ class Gateway:
             raise NotImplementedOperation(
                 f"Clearance does not implement s3:{decoded.operation} yet."
             )
-        record = stored[-1] if stored and stored[-1].access_key_id == auth.access_key_id else None
+        record = lookup.record_of(auth)
         try:
             caller = _caller(auth, record)
         except InvalidClientTokenId:
             raise InvalidAccessKeyId() from None
-        if caller.account_id:
-            view.versions_of(caller.account_id)
-        ctx = CallContext(
+        ctx = self._start_call(
+            request,
+            view,
+            served,
             caller=caller,
             service="s3",
             operation=decoded.operation,
             request_id=request_id,
             region=auth.region or route.region,
             now=now,
+        )
+        result = operation.handler(ctx, decoded.params)
+        return self.s3.result(decoded.operation, result, request_id, decoded.service)
+
+    def _start_call(
+        self,
+        request: WireRequest,
+        view: RequestView,
+        served: list[CallContext],
+        *,
+        caller: Caller,
+        service: str,
+        operation: str,
+        request_id: str,
+        region: str,
+        now: datetime,
+        endpoint: str | None = None,
+    ) -> CallContext:
+        """The call's context on the caller's snapshot, listed as served, once the
+        caller's credential type may make the call."""
+        if caller.account_id:  # the snapshot (already read unless the key was new)
+            view.versions_of(caller.account_id)
+        ctx = CallContext(
+            caller=caller,
+            service=service,
+            operation=operation,
+            request_id=request_id,
+            region=region,
+            now=now,
             store=cast(Store, CachingStore(view, caller.account_id)),
             authorizer=self.authorizer,
             source_ip=request.source_ip,
             user_agent=request.header("user-agent"),
             secure=request.secure,
+            endpoint=endpoint,
         )
         served.append(ctx)
-        check_credential_type(ctx)
-        result = operation.handler(ctx, decoded.params)
-        return self.s3.result(decoded.operation, result, request_id, decoded.service)
+        check_credential_type(ctx)  # what GetSessionToken / GetFederationToken keys may call
+        return ctx
 
     def _record_use(self, ctx: CallContext) -> None:
         """GetAccessKeyLastUsed's data: debounced (a durable write at most once a
@@ -263,6 +272,27 @@ class Gateway:
             record_use(ctx)
         except Exception:
             log.warning("recording the use of an access key failed", exc_info=True)
+
+
+class _KeyLookup:
+    """The authenticator's key lookup on the request's view; remembers the stored
+    keys it found, so the caller's own record need not be read again."""
+
+    def __init__(self, view: RequestView) -> None:
+        self._view = view
+        self._stored: list[StoredKey] = []
+
+    def __call__(self, access_key_id: str) -> KeyRecord | None:
+        found = self._view.key(access_key_id)
+        if found is None:
+            return None
+        self._stored.append(found[0])
+        return found[1]
+
+    def record_of(self, auth: Authenticated) -> StoredKey | None:
+        """The stored key the request was signed with, when the lookup found it."""
+        stored = self._stored
+        return stored[-1] if stored and stored[-1].access_key_id == auth.access_key_id else None
 
 
 def _route(request: WireRequest) -> _Route:

@@ -62,6 +62,16 @@ class OrgPoliciesMixin(OrgStoreBase):
             raise AWSOrganizationsNotInUse()
         return org
 
+    def _org_and_root(
+        self, conn: Connection, organization_id: str, root_id: str
+    ) -> tuple[Organization, Any]:
+        """The organization and its root row, when ``root_id`` names that root."""
+        org = self._org(conn, organization_id)
+        root = self._root_row(conn, organization_id)
+        if root.id != root_id:
+            raise RootNotFound()
+        return org, root
+
     # -- policy types on the root ------------------------------------------------------
 
     def enable_org_policy_type(
@@ -70,10 +80,7 @@ class OrgPoliciesMixin(OrgStoreBase):
         """EnablePolicyType: the AWS managed default policy attached everywhere."""
         with self._write(ORG_VERSION_ACCOUNT) as tx:
             conn = tx.conn
-            org = self._org(conn, organization_id)
-            root = self._root_row(conn, organization_id)
-            if root.id != root_id:
-                raise RootNotFound()
+            org, root = self._org_and_root(conn, organization_id, root_id)
             if getattr(root, _FLAG[policy_type]):
                 raise PolicyTypeAlreadyEnabled()
             conn.execute(
@@ -112,10 +119,7 @@ class OrgPoliciesMixin(OrgStoreBase):
         """DisablePolicyType: every policy of the type detached from every target."""
         with self._write(ORG_VERSION_ACCOUNT) as tx:
             conn = tx.conn
-            org = self._org(conn, organization_id)
-            root = self._root_row(conn, organization_id)
-            if root.id != root_id:
-                raise RootNotFound()
+            org, root = self._org_and_root(conn, organization_id, root_id)
             if not getattr(root, _FLAG[policy_type]):
                 raise PolicyTypeNotEnabled()
             conn.execute(

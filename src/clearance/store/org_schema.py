@@ -32,6 +32,17 @@ __all__ = [
 ORG_ID = sa.String(34)  # o- and 10 to 32 characters
 NODE_ID = sa.String(72)  # r-…, ou-…-…, or a 12-digit account id
 
+
+def _organization_id() -> sa.Column[str]:
+    """The owning organization (a new Column per table; rows go with the organization)."""
+    return sa.Column(
+        "organization_id",
+        ORG_ID,
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"),
+        nullable=False,
+    )
+
+
 organizations = sa.Table(
     "organizations",
     metadata,
@@ -67,12 +78,7 @@ org_units = sa.Table(
     "org_units",
     metadata,
     sa.Column("id", NODE_ID, primary_key=True),
-    sa.Column(
-        "organization_id",
-        ORG_ID,
-        sa.ForeignKey("organizations.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _organization_id(),
     sa.Column("parent_id", NODE_ID, nullable=False),
     sa.Column("name", sa.String(128), nullable=False),
     sa.Column("depth", sa.Integer, nullable=False),
@@ -85,12 +91,7 @@ org_accounts = sa.Table(
     "org_accounts",
     metadata,
     sa.Column("account_id", ACCOUNT, sa.ForeignKey("accounts.id"), primary_key=True),
-    sa.Column(
-        "organization_id",
-        ORG_ID,
-        sa.ForeignKey("organizations.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _organization_id(),
     sa.Column("parent_id", NODE_ID, nullable=False),
     sa.Column("name", sa.String(50), nullable=False),
     sa.Column("email", sa.String(64), nullable=False),
@@ -106,12 +107,7 @@ org_policies = sa.Table(
     "org_policies",
     metadata,
     sa.Column("id", sa.String(130), primary_key=True),
-    sa.Column(
-        "organization_id",
-        ORG_ID,
-        sa.ForeignKey("organizations.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _organization_id(),
     sa.Column("type", sa.String(32), nullable=False),
     sa.Column("name", sa.String(128), nullable=False),
     sa.Column("description", sa.String(512), nullable=False),
@@ -125,12 +121,7 @@ org_policy_attachments = sa.Table(
     metadata,
     sa.Column("policy_id", sa.String(130), primary_key=True),
     sa.Column("target_id", NODE_ID, primary_key=True),
-    sa.Column(
-        "organization_id",
-        ORG_ID,
-        sa.ForeignKey("organizations.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _organization_id(),
     sa.Column("policy_type", sa.String(32), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Index(None, "target_id"),
@@ -141,12 +132,7 @@ org_create_account_status = sa.Table(
     "org_create_account_status",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column(
-        "organization_id",
-        ORG_ID,
-        sa.ForeignKey("organizations.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _organization_id(),
     sa.Column("account_name", sa.String(50), nullable=False),
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("requested_at", UtcDateTime(), nullable=False),

@@ -11,12 +11,11 @@ from typing import Any
 import pytest
 
 from clearance.clock import FixedClock
-from clearance.protocol.results import result_problems
 from clearance.services import iam  # noqa: F401  (registers the operations)
 from clearance.services.authorize import Authorizer
 from clearance.services.context import CallContext, Caller
-from clearance.services.registry import OPERATIONS
-from clearance.store import Store, fast_hasher, open_store, seeded_ids
+from clearance.store import Store
+from tests.services.harness import call_context, run_checked, sqlite_store
 
 ACCOUNT = "123456789012"
 ROOT_ARN = f"arn:aws:iam::{ACCOUNT}:root"
@@ -40,38 +39,17 @@ class Harness:
         )
 
     def context(self, operation: str, caller: Caller | None = None) -> CallContext:
-        return CallContext(
-            caller=caller or self.root,
-            service="iam",
-            operation=operation,
-            request_id="test",
-            region="us-east-1",
-            now=self.clock.now(),
-            store=self.store,
-            authorizer=self.authorizer,
+        return call_context(
+            "iam", operation, caller or self.root, self.clock, self.store, self.authorizer
         )
 
     def call(self, operation: str, caller: Caller | None = None, **params: Any) -> Any:
         """Run the handler and check its result against botocore's output shape."""
-        handler = OPERATIONS[("iam", operation)].handler
-        result = handler(self.context(operation, caller), params)
-        problems = result_problems("iam", operation, result)
-        assert not problems, problems
-        return result
+        return run_checked(self.context(operation, caller), params)
 
 
 @pytest.fixture
 def harness(tmp_path: Path) -> Iterator[Harness]:
     clock = FixedClock(START)
-    store = open_store(
-        f"sqlite:///{tmp_path}/clearance.db",
-        bytes(range(32)),
-        clock,
-        seeded_ids(11),
-        password_hasher=fast_hasher(),
-    )
-    store.create_account(ACCOUNT)
-    try:
+    with sqlite_store(tmp_path, clock, ACCOUNT, 11) as store:
         yield Harness(store, clock)
-    finally:
-        store.close()

@@ -17,28 +17,16 @@ import pytest
 from clearance.services.authorize import Authorizer
 from clearance.services.context import CallContext, Caller
 from clearance.services.errors import AccessDenied
-from clearance.store import AccountOrgView, OrgPolicy
+from clearance.store import AccountOrgView
 from tests.services.iam_simulate.conftest import ACCOUNT, Harness
+from tests.services.org_policies import FULL_ACCESS, RCP_FULL_ACCESS, org_policy
 
 MGMT, ORG = "111111111111", "o-a1b2c3d4e5"
 USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/bob"
 SCP_ARN = f"arn:aws:organizations::{MGMT}:policy/{ORG}/service_control_policy/p-nodelete"
 
 
-def _policy(arn: str, statement: dict[str, Any]) -> OrgPolicy:
-    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-    return OrgPolicy(arn.rsplit("/", 1)[-1], arn, arn.rsplit("/", 1)[-1], document)
-
-
-FULL = _policy(
-    "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess",
-    {"Effect": "Allow", "Action": "*", "Resource": "*"},
-)
-RCP_FULL = _policy(
-    "arn:aws:organizations::aws:policy/resource_control_policy/p-RCPFullAWSAccess",
-    {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
-)
-NO_DELETE = _policy(
+NO_DELETE = org_policy(
     SCP_ARN,
     {
         "Effect": "Deny",
@@ -58,8 +46,8 @@ def member(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Harness:
             organization_id=ORG,
             management_account_id=MGMT,
             org_path=f"{ORG}/r-ab12/",
-            scp_levels=((FULL, NO_DELETE), (FULL,)),
-            rcp_levels=((RCP_FULL,), (RCP_FULL,)),
+            scp_levels=((FULL_ACCESS, NO_DELETE), (FULL_ACCESS,)),
+            rcp_levels=((RCP_FULL_ACCESS,), (RCP_FULL_ACCESS,)),
         )
 
     read_versions = harness.store.account_versions

@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 
 from clearance.clock import FixedClock
-from clearance.protocol.results import result_problems
 from clearance.services import organizations  # noqa: F401  (registers the operations)
 from clearance.services.authorize import Authorizer
-from clearance.services.context import CallContext, Caller
-from clearance.services.registry import OPERATIONS
-from clearance.store import Store, fast_hasher, open_store, seeded_ids
+from clearance.services.context import Caller
+from clearance.store import Store
+from tests.services.harness import call_context, run_checked, sqlite_store, user_with_policies
 
 MANAGEMENT = "123456789012"
 START = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -37,42 +36,22 @@ class Harness:
 
     def user(self, account_id: str, name: str, *documents: str) -> Caller:
         """A new IAM user with the given inline policies, as a caller."""
-        user = self.store.create_user(account_id, name)
-        for index, document in enumerate(documents):
-            self.store.put_user_policy(account_id, name, f"p{index}", document)
-        return Caller(
-            account_id, user.arn, "user", user.id, "AKIAUSER", entity_id=user.id, user_name=name
-        )
+        return user_with_policies(self.store, account_id, name, *documents)
 
     def call(self, operation: str, caller: Caller | None = None, **params: Any) -> Any:
-        ctx = CallContext(
-            caller=caller or self.root,
-            service="organizations",
-            operation=operation,
-            request_id="test",
-            region="us-east-1",
-            now=self.clock.now(),
-            store=self.store,
-            authorizer=self.authorizer,
+        ctx = call_context(
+            "organizations",
+            operation,
+            caller or self.root,
+            self.clock,
+            self.store,
+            self.authorizer,
         )
-        result = OPERATIONS[("organizations", operation)].handler(ctx, params)
-        problems = result_problems("organizations", operation, result)
-        assert not problems, problems
-        return result
+        return run_checked(ctx, params)
 
 
 @pytest.fixture
 def harness(tmp_path: Path) -> Iterator[Harness]:
     clock = FixedClock(START)
-    store = open_store(
-        f"sqlite:///{tmp_path}/clearance.db",
-        bytes(range(32)),
-        clock,
-        seeded_ids(11),
-        password_hasher=fast_hasher(),
-    )
-    store.create_account(MANAGEMENT)
-    try:
+    with sqlite_store(tmp_path, clock, MANAGEMENT, 11) as store:
         yield Harness(store, clock)
-    finally:
-        store.close()

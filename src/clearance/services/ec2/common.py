@@ -18,6 +18,7 @@ from clearance.errors import ClearanceError
 from clearance.services.authz_message import unauthorized_operation_message
 from clearance.services.context import CallContext
 from clearance.services.errors import AccessDenied
+from clearance.services.tag_context import resource_tag_context as tag_context
 from clearance.store import Tag
 
 __all__ = [
@@ -78,11 +79,7 @@ def instance_arn(ctx: CallContext, instance_id: str = "*") -> str:
 
 def resource_tag_context(tags: tuple[Tag, ...]) -> dict[str, ContextValue]:
     """``aws:ResourceTag/K`` and EC2's own ``ec2:ResourceTag/K`` for a resource's tags."""
-    context: dict[str, ContextValue] = {}
-    for tag in tags:
-        context[f"aws:ResourceTag/{tag.key}"] = tag.value
-        context[f"ec2:ResourceTag/{tag.key}"] = tag.value
-    return context
+    return tag_context(tags, "ec2")
 
 
 def authorize(

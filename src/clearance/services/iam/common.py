@@ -16,6 +16,7 @@ from clearance.policy.limits import SizeLimit
 from clearance.policy.validation.messages import VERSION_REQUIRED
 from clearance.services.context import CallContext
 from clearance.services.errors import AccessDenied
+from clearance.services.tag_context import resource_tag_context as tag_context
 from clearance.store import Page, Tag, User
 from clearance.store.lookup import split_policy_arn
 from clearance.store.records import iam_arn
@@ -103,11 +104,7 @@ def user_shape(user: User, tags: Iterable[Tag] = ()) -> dict[str, Any]:
 
 def resource_tag_context(tags: Iterable[Tag]) -> dict[str, ContextValue]:
     """``aws:ResourceTag/K`` and ``iam:ResourceTag/K`` of a user or role the request acts on."""
-    context: dict[str, ContextValue] = {}
-    for tag in tags:
-        context[f"aws:ResourceTag/{tag.key}"] = tag.value
-        context[f"iam:ResourceTag/{tag.key}"] = tag.value
-    return context
+    return tag_context(tags, "iam")
 
 
 def require_as(
@@ -177,7 +174,7 @@ def authorize(
 def aws_resource_tag_context(tags: Iterable[Tag]) -> dict[str, ContextValue]:
     """``aws:ResourceTag/K`` of a policy, instance profile or identity provider
     (``iam:ResourceTag`` exists only for users and roles: :func:`resource_tag_context`)."""
-    return {f"aws:ResourceTag/{tag.key}": tag.value for tag in tags}
+    return tag_context(tags)
 
 
 def tag_keys_context(keys: Iterable[str]) -> dict[str, ContextValue]:

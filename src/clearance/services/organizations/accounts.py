@@ -10,6 +10,7 @@ from clearance.services.context import CallContext
 from clearance.services.organizations.common import (
     account_shape,
     management_org,
+    management_org_on_node,
     node_arn,
     page,
     require,
@@ -51,9 +52,8 @@ def list_create_account_status(ctx: CallContext, params: dict[str, Any]) -> dict
 
 @operation("organizations", "DescribeAccount")
 def describe_account(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    org = management_org(ctx)
     account_id = params["AccountId"]
-    require(ctx, "DescribeAccount", node_arn(org, account_id))
+    org = management_org_on_node(ctx, "DescribeAccount", account_id)
     return {"Account": account_shape(ctx.store.get_org_account(org.id, account_id))}
 
 
@@ -67,9 +67,8 @@ def list_accounts(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("organizations", "ListAccountsForParent")
 def list_accounts_for_parent(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    org = management_org(ctx)
     parent_id = params["ParentId"]
-    require(ctx, "ListAccountsForParent", node_arn(org, parent_id))
+    org = management_org_on_node(ctx, "ListAccountsForParent", parent_id)
     accounts = ctx.store.list_org_accounts(org.id, parent_id)
     return page(params, "Accounts", [account_shape(a) for a in accounts])
 
@@ -95,17 +94,15 @@ def move_account(ctx: CallContext, params: dict[str, Any]) -> None:
 
 @operation("organizations", "RemoveAccountFromOrganization")
 def remove_account(ctx: CallContext, params: dict[str, Any]) -> None:
-    org = management_org(ctx)
     account_id = params["AccountId"]
-    require(ctx, "RemoveAccountFromOrganization", node_arn(org, account_id))
+    org = management_org_on_node(ctx, "RemoveAccountFromOrganization", account_id)
     ctx.store.remove_org_account(org.id, account_id)
     return None
 
 
 @operation("organizations", "CloseAccount")
 def close_account(ctx: CallContext, params: dict[str, Any]) -> None:
-    org = management_org(ctx)
     account_id = params["AccountId"]
-    require(ctx, "CloseAccount", node_arn(org, account_id))
+    org = management_org_on_node(ctx, "CloseAccount", account_id)
     ctx.store.close_org_account(org.id, account_id)
     return None

@@ -80,6 +80,14 @@ def require(ctx: CallContext, action: str, *resources: str) -> None:
             raise AccessDeniedException(denied.message) from None
 
 
+def management_org_on_node(ctx: CallContext, action: str, node_id: str) -> Organization:
+    """The caller's organization (the caller being its management account), once
+    ``organizations:<action>`` on the root, OU or account ``node_id`` is allowed."""
+    org = management_org(ctx)
+    require(ctx, action, node_arn(org, node_id))
+    return org
+
+
 def node_arn(org: Organization, node_id: str) -> str:
     kind = node_kind(node_id)
     if kind is None:

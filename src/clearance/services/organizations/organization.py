@@ -10,7 +10,7 @@ from clearance.services.context import CallContext
 from clearance.services.organizations.common import (
     caller_org,
     management_org,
-    node_arn,
+    management_org_on_node,
     require,
     root_shape,
 )
@@ -91,17 +91,15 @@ def _policy_type(org: Organization, params: dict[str, Any]) -> str:
 
 @operation("organizations", "EnablePolicyType")
 def enable_policy_type(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    org = management_org(ctx)
     root_id = params["RootId"]
-    require(ctx, "EnablePolicyType", node_arn(org, root_id))
+    org = management_org_on_node(ctx, "EnablePolicyType", root_id)
     root = ctx.store.enable_org_policy_type(org.id, root_id, _policy_type(org, params))
     return {"Root": root_shape(root)}
 
 
 @operation("organizations", "DisablePolicyType")
 def disable_policy_type(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    org = management_org(ctx)
     root_id = params["RootId"]
-    require(ctx, "DisablePolicyType", node_arn(org, root_id))
+    org = management_org_on_node(ctx, "DisablePolicyType", root_id)
     root = ctx.store.disable_org_policy_type(org.id, root_id, _policy_type(org, params))
     return {"Root": root_shape(root)}

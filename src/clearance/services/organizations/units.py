@@ -8,6 +8,7 @@ from typing import Any
 from clearance.services.context import CallContext
 from clearance.services.organizations.common import (
     management_org,
+    management_org_on_node,
     node_arn,
     page,
     require,
@@ -20,18 +21,16 @@ __all__: list[str] = []
 
 @operation("organizations", "CreateOrganizationalUnit")
 def create_unit(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    org = management_org(ctx)
     parent_id = params["ParentId"]
-    require(ctx, "CreateOrganizationalUnit", node_arn(org, parent_id))
+    org = management_org_on_node(ctx, "CreateOrganizationalUnit", parent_id)
     unit = ctx.store.create_org_unit(org.id, parent_id, params["Name"])
     return {"OrganizationalUnit": unit_shape(unit)}
 
 
 @operation("organizations", "UpdateOrganizationalUnit")
 def update_unit(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    org = management_org(ctx)
     unit_id = params["OrganizationalUnitId"]
-    require(ctx, "UpdateOrganizationalUnit", node_arn(org, unit_id))
+    org = management_org_on_node(ctx, "UpdateOrganizationalUnit", unit_id)
     name = params.get("Name")
     if name is None:
         unit = ctx.store.get_org_unit(org.id, unit_id)
@@ -42,35 +41,31 @@ def update_unit(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("organizations", "DeleteOrganizationalUnit")
 def delete_unit(ctx: CallContext, params: dict[str, Any]) -> None:
-    org = management_org(ctx)
     unit_id = params["OrganizationalUnitId"]
-    require(ctx, "DeleteOrganizationalUnit", node_arn(org, unit_id))
+    org = management_org_on_node(ctx, "DeleteOrganizationalUnit", unit_id)
     ctx.store.delete_org_unit(org.id, unit_id)
     return None
 
 
 @operation("organizations", "DescribeOrganizationalUnit")
 def describe_unit(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    org = management_org(ctx)
     unit_id = params["OrganizationalUnitId"]
-    require(ctx, "DescribeOrganizationalUnit", node_arn(org, unit_id))
+    org = management_org_on_node(ctx, "DescribeOrganizationalUnit", unit_id)
     return {"OrganizationalUnit": unit_shape(ctx.store.get_org_unit(org.id, unit_id))}
 
 
 @operation("organizations", "ListOrganizationalUnitsForParent")
 def list_units_for_parent(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    org = management_org(ctx)
     parent_id = params["ParentId"]
-    require(ctx, "ListOrganizationalUnitsForParent", node_arn(org, parent_id))
+    org = management_org_on_node(ctx, "ListOrganizationalUnitsForParent", parent_id)
     units = ctx.store.list_org_units(org.id, parent_id)
     return page(params, "OrganizationalUnits", [unit_shape(u) for u in units])
 
 
 @operation("organizations", "ListParents")
 def list_parents(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    org = management_org(ctx)
     child_id = params["ChildId"]
-    require(ctx, "ListParents", node_arn(org, child_id))
+    org = management_org_on_node(ctx, "ListParents", child_id)
     parent_id, kind = ctx.store.get_org_parent(org.id, child_id)
     return {"Parents": [{"Id": parent_id, "Type": kind}]}
 

@@ -67,6 +67,15 @@ def existing_bucket(store: Store, name: str) -> S3Bucket:
     return bucket
 
 
+def authorized_bucket(ctx: CallContext, params: dict[str, Any], s3_operation: str) -> S3Bucket:
+    """The request's existing bucket, once the permissions ``s3_operation`` needs on
+    the bucket itself are allowed."""
+    call = call_of(params)
+    bucket = existing_bucket(ctx.store, params["Bucket"])
+    authorize(ctx, call, s3_operation, bucket)
+    return bucket
+
+
 @operation("s3", "CreateBucket")
 def create_bucket(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     call = call_of(params)
@@ -103,9 +112,7 @@ def create_bucket(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("s3", "HeadBucket")
 def head_bucket(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    call = call_of(params)
-    bucket = existing_bucket(ctx.store, params["Bucket"])
-    authorize(ctx, call, "HeadBucket", bucket)
+    bucket = authorized_bucket(ctx, params, "HeadBucket")
     return {"BucketRegion": bucket.region}
 
 
@@ -139,7 +146,5 @@ def list_buckets(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("s3", "GetBucketLocation")
 def get_bucket_location(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    call = call_of(params)
-    bucket = existing_bucket(ctx.store, params["Bucket"])
-    authorize(ctx, call, "GetBucketLocation", bucket)
+    bucket = authorized_bucket(ctx, params, "GetBucketLocation")
     return {"LocationConstraint": None if bucket.region == DEFAULT_REGION else bucket.region}

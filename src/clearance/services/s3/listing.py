@@ -10,9 +10,7 @@ from urllib.parse import quote
 
 from clearance.services.context import CallContext
 from clearance.services.registry import operation
-from clearance.services.s3.authz import authorize
-from clearance.services.s3.buckets import existing_bucket, owner_of
-from clearance.services.s3.call import call_of
+from clearance.services.s3.buckets import authorized_bucket, owner_of
 from clearance.services.s3.errors import InvalidArgument
 from clearance.store import Store
 from clearance.store.s3 import S3Object
@@ -101,9 +99,7 @@ def _untoken(token: str) -> str:
 
 @operation("s3", "ListObjectsV2")
 def list_objects_v2(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    call = call_of(params)
-    bucket = existing_bucket(ctx.store, params["Bucket"])
-    authorize(ctx, call, "ListObjectsV2", bucket)
+    bucket = authorized_bucket(ctx, params, "ListObjectsV2")
     prefix = params.get("Prefix") or ""
     delimiter = params.get("Delimiter") or ""
     limit = _max_keys(params)
@@ -139,9 +135,7 @@ def list_objects_v2(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("s3", "ListObjects")
 def list_objects(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    call = call_of(params)
-    bucket = existing_bucket(ctx.store, params["Bucket"])
-    authorize(ctx, call, "ListObjects", bucket)
+    bucket = authorized_bucket(ctx, params, "ListObjects")
     prefix = params.get("Prefix") or ""
     delimiter = params.get("Delimiter") or ""
     limit = _max_keys(params)

@@ -24,8 +24,7 @@ from clearance.services.s3.errors import (
     MalformedXMLError,
     NoSuchUpload,
 )
-from clearance.services.s3.objects import checked_headers, etag_of, reject_acl
-from clearance.services.s3.tags import from_header
+from clearance.services.s3.objects import authorized_new_object, etag_of
 from clearance.store.s3 import S3Bucket, S3Object, S3Part, S3Upload
 
 __all__ = ["MAX_PART_NUMBER", "MIN_PART_SIZE"]
@@ -43,29 +42,35 @@ def _upload(ctx: CallContext, params: dict[str, Any]) -> tuple[S3Call, S3Bucket,
     return call, bucket, upload
 
 
+def _authorized_upload(
+    ctx: CallContext, params: dict[str, Any], action: str
+) -> tuple[S3Call, S3Bucket, S3Upload]:
+    """The request's upload once ``s3:<action>`` on its key is allowed; NoSuchUpload
+    (after the authorization, so its existence is not revealed) when there is none."""
+    call, bucket, upload = _upload(ctx, params)
+    authorize(ctx, call, action, bucket, key=params["Key"])
+    if upload is None:
+        raise NoSuchUpload(UploadId=params.get("UploadId"))
+    return call, bucket, upload
+
+
 @operation("s3", "CreateMultipartUpload")
 def create_multipart_upload(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    call = call_of(params)
-    bucket = existing_bucket(ctx.store, params["Bucket"])
-    key = params["Key"]
-    tags = from_header(params.get("Tagging"))
-    authorize(ctx, call, "CreateMultipartUpload", bucket, key=key, request_tags=tags)
-    reject_acl(ctx, call, "CreateMultipartUpload", bucket)
-    content_type, metadata = checked_headers(params)
+    new = authorized_new_object(ctx, params, "CreateMultipartUpload")
     upload_id = secrets.token_urlsafe(32)
     ctx.store.s3_create_upload(
         S3Upload(
             upload_id=upload_id,
-            bucket=bucket.name,
-            key=key,
-            content_type=content_type,
-            metadata=metadata,
-            tags=tags,
+            bucket=new.bucket.name,
+            key=new.key,
+            content_type=new.content_type,
+            metadata=new.metadata,
+            tags=new.tags,
             initiated=ctx.now,
             initiator=ctx.caller.arn,
         )
     )
-    return {"Bucket": bucket.name, "Key": key, "UploadId": upload_id}
+    return {"Bucket": new.bucket.name, "Key": new.key, "UploadId": upload_id}
 
 
 @operation("s3", "UploadPart")
@@ -124,10 +129,7 @@ def _chosen(requested: list[dict[str, Any]], stored: dict[int, S3Part]) -> list[
 
 @operation("s3", "CompleteMultipartUpload")
 def complete_multipart_upload(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    call, bucket, upload = _upload(ctx, params)
-    authorize(ctx, call, "CompleteMultipartUpload", bucket, key=params["Key"])
-    if upload is None:
-        raise NoSuchUpload(UploadId=params.get("UploadId"))
+    call, bucket, upload = _authorized_upload(ctx, params, "CompleteMultipartUpload")
     requested = (params.get("MultipartUpload") or {}).get("Parts") or []
     stored = {part.part_number: part for part in ctx.store.s3_parts(upload.upload_id)}
     chosen = _chosen(requested, stored)
@@ -167,20 +169,14 @@ def complete_multipart_upload(ctx: CallContext, params: dict[str, Any]) -> dict[
 
 @operation("s3", "AbortMultipartUpload")
 def abort_multipart_upload(ctx: CallContext, params: dict[str, Any]) -> None:
-    call, bucket, upload = _upload(ctx, params)
-    authorize(ctx, call, "AbortMultipartUpload", bucket, key=params["Key"])
-    if upload is None:
-        raise NoSuchUpload(UploadId=params.get("UploadId"))
+    call, _, upload = _authorized_upload(ctx, params, "AbortMultipartUpload")
     call.files.delete(ctx.store.s3_finish_upload(upload.upload_id, None) or [])
     return None
 
 
 @operation("s3", "ListParts")
 def list_parts(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    call, bucket, upload = _upload(ctx, params)
-    authorize(ctx, call, "ListParts", bucket, key=params["Key"])
-    if upload is None:
-        raise NoSuchUpload(UploadId=params.get("UploadId"))
+    _, bucket, upload = _authorized_upload(ctx, params, "ListParts")
     marker = params.get("PartNumberMarker") or 0
     limit = min(params.get("MaxParts") or 1000, 1000)
     parts = [p for p in ctx.store.s3_parts(upload.upload_id) if p.part_number > marker]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from clearance.services import s3_authz
 from clearance.services.context import CallContext
@@ -86,35 +86,59 @@ def _missing(ctx: CallContext, call: S3Call, bucket: S3Bucket, key: str) -> NoSu
     return NoSuchKey(Key=key)
 
 
-@operation("s3", "PutObject")
-def put_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+class NewObject(NamedTuple):
+    """What a request creating an object (PutObject, CreateMultipartUpload) says of it."""
+
+    call: S3Call
+    bucket: S3Bucket
+    key: str
+    tags: dict[str, str]
+    content_type: str
+    metadata: dict[str, str]
+
+
+def authorized_new_object(ctx: CallContext, params: dict[str, Any], s3_operation: str) -> NewObject:
+    """The object the request creates, once ``s3_operation`` with its tags is allowed,
+    its ACL headers are acceptable and its headers are within S3's limits."""
     call = call_of(params)
     bucket = existing_bucket(ctx.store, params["Bucket"])
     key = params["Key"]
     tags = from_header(params.get("Tagging"))
-    authorize(ctx, call, "PutObject", bucket, key=key, request_tags=tags)
-    reject_acl(ctx, call, "PutObject", bucket)
+    authorize(ctx, call, s3_operation, bucket, key=key, request_tags=tags)
+    reject_acl(ctx, call, s3_operation, bucket)
     content_type, metadata = checked_headers(params)
-    written = read_upload(call)
+    return NewObject(call, bucket, key, tags, content_type, metadata)
+
+
+@operation("s3", "PutObject")
+def put_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    new = authorized_new_object(ctx, params, "PutObject")
+    written = read_upload(new.call)
     record = S3Object(
-        bucket=bucket.name,
-        key=key,
+        bucket=new.bucket.name,
+        key=new.key,
         size=written.size,
         etag=etag_of(written.md5),
-        content_type=content_type,
-        metadata=metadata,
-        tags=tags,
+        content_type=new.content_type,
+        metadata=new.metadata,
+        tags=new.tags,
         storage=written.storage,
         parts_count=None,
         last_modified=ctx.now,
     )
+    _store_object(ctx, new.call, record)
+    return {"ETag": record.etag}
+
+
+def _store_object(ctx: CallContext, call: S3Call, record: S3Object) -> None:
+    """Store the object's record: its new file is deleted when that fails, the
+    files of the object it replaced once it succeeds."""
     try:
         replaced = ctx.store.s3_put_object(record)
     except BaseException:
-        call.files.delete([written.storage])
+        call.files.delete([record.storage])
         raise
     call.files.delete(replaced)
-    return {"ETag": record.etag}
 
 
 def object_headers(found: S3Object) -> dict[str, Any]:
@@ -312,12 +336,7 @@ def copy_object(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         parts_count=None,
         last_modified=ctx.now,
     )
-    try:
-        replaced = ctx.store.s3_put_object(record)
-    except BaseException:
-        call.files.delete([written.storage])
-        raise
-    call.files.delete(replaced)
+    _store_object(ctx, call, record)
     return {"CopyObjectResult": {"ETag": record.etag, "LastModified": record.last_modified}}
 
 

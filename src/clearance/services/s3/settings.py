@@ -14,7 +14,7 @@ from clearance.services.errors import AccessDenied
 from clearance.services.registry import operation
 from clearance.services.s3.account import PAB_FIELDS
 from clearance.services.s3.authz import authorize, settings_of
-from clearance.services.s3.buckets import existing_bucket, owner_of
+from clearance.services.s3.buckets import authorized_bucket, existing_bucket, owner_of
 from clearance.services.s3.call import call_of
 from clearance.services.s3.errors import (
     MalformedPolicy,
@@ -62,9 +62,7 @@ def _names_bucket(resource: str, bucket: str) -> bool:
 
 @operation("s3", "PutBucketPolicy")
 def put_bucket_policy(ctx: CallContext, params: dict[str, Any]) -> None:
-    call = call_of(params)
-    bucket = existing_bucket(ctx.store, params["Bucket"])
-    authorize(ctx, call, "PutBucketPolicy", bucket)
+    bucket = authorized_bucket(ctx, params, "PutBucketPolicy")
     text = params.get("Policy") or ""
     check_bucket_policy(text, bucket.name)
     policy = check_policy(text, PolicyKind.RESOURCE).policy
@@ -80,9 +78,7 @@ def put_bucket_policy(ctx: CallContext, params: dict[str, Any]) -> None:
 
 @operation("s3", "GetBucketPolicy")
 def get_bucket_policy(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    call = call_of(params)
-    bucket = existing_bucket(ctx.store, params["Bucket"])
-    authorize(ctx, call, "GetBucketPolicy", bucket)
+    bucket = authorized_bucket(ctx, params, "GetBucketPolicy")
     if not bucket.policy:
         raise NoSuchBucketPolicy(BucketName=bucket.name)
     return {"Policy": bucket.policy}
@@ -90,18 +86,14 @@ def get_bucket_policy(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any
 
 @operation("s3", "DeleteBucketPolicy")
 def delete_bucket_policy(ctx: CallContext, params: dict[str, Any]) -> None:
-    call = call_of(params)
-    bucket = existing_bucket(ctx.store, params["Bucket"])
-    authorize(ctx, call, "DeleteBucketPolicy", bucket)
+    bucket = authorized_bucket(ctx, params, "DeleteBucketPolicy")
     ctx.store.s3_set_bucket(bucket.name, policy=None)
     return None
 
 
 @operation("s3", "PutPublicAccessBlock")
 def put_public_access_block(ctx: CallContext, params: dict[str, Any]) -> None:
-    call = call_of(params)
-    bucket = existing_bucket(ctx.store, params["Bucket"])
-    authorize(ctx, call, "PutPublicAccessBlock", bucket)
+    bucket = authorized_bucket(ctx, params, "PutPublicAccessBlock")
     configuration = params.get("PublicAccessBlockConfiguration")
     if not isinstance(configuration, dict):
         raise MalformedXMLError()
@@ -112,9 +104,7 @@ def put_public_access_block(ctx: CallContext, params: dict[str, Any]) -> None:
 
 @operation("s3", "GetPublicAccessBlock")
 def get_public_access_block(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    call = call_of(params)
-    bucket = existing_bucket(ctx.store, params["Bucket"])
-    authorize(ctx, call, "GetPublicAccessBlock", bucket)
+    bucket = authorized_bucket(ctx, params, "GetPublicAccessBlock")
     if not bucket.public_access_block:
         raise NoSuchPublicAccessBlockConfiguration(BucketName=bucket.name)
     return {"PublicAccessBlockConfiguration": json.loads(bucket.public_access_block)}
@@ -122,26 +112,20 @@ def get_public_access_block(ctx: CallContext, params: dict[str, Any]) -> dict[st
 
 @operation("s3", "DeletePublicAccessBlock")
 def delete_public_access_block(ctx: CallContext, params: dict[str, Any]) -> None:
-    call = call_of(params)
-    bucket = existing_bucket(ctx.store, params["Bucket"])
-    authorize(ctx, call, "DeletePublicAccessBlock", bucket)
+    bucket = authorized_bucket(ctx, params, "DeletePublicAccessBlock")
     ctx.store.s3_set_bucket(bucket.name, public_access_block=None)
     return None
 
 
 @operation("s3", "GetBucketOwnershipControls")
 def get_bucket_ownership_controls(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    call = call_of(params)
-    bucket = existing_bucket(ctx.store, params["Bucket"])
-    authorize(ctx, call, "GetBucketOwnershipControls", bucket)
+    bucket = authorized_bucket(ctx, params, "GetBucketOwnershipControls")
     return {"OwnershipControls": {"Rules": [{"ObjectOwnership": bucket.ownership}]}}
 
 
 @operation("s3", "PutBucketOwnershipControls")
 def put_bucket_ownership_controls(ctx: CallContext, params: dict[str, Any]) -> None:
-    call = call_of(params)
-    bucket = existing_bucket(ctx.store, params["Bucket"])
-    authorize(ctx, call, "PutBucketOwnershipControls", bucket)
+    bucket = authorized_bucket(ctx, params, "PutBucketOwnershipControls")
     rules = (params.get("OwnershipControls") or {}).get("Rules") or []
     if len(rules) != 1 or rules[0].get("ObjectOwnership") not in _OWNERSHIP:
         raise MalformedXMLError()
@@ -157,9 +141,7 @@ def _owner_acl(account_id: str) -> dict[str, Any]:
 
 @operation("s3", "GetBucketAcl")
 def get_bucket_acl(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    call = call_of(params)
-    bucket = existing_bucket(ctx.store, params["Bucket"])
-    authorize(ctx, call, "GetBucketAcl", bucket)
+    bucket = authorized_bucket(ctx, params, "GetBucketAcl")
     return _owner_acl(bucket.account_id)
 
 

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 __all__ = [
     "BUCKET_OWNER_ENFORCED",
+    "GRANT_HEADERS",
     "OWNERSHIP_SETTINGS",
     "AclRefusal",
     "acl_refusal",
@@ -24,7 +25,8 @@ __all__ = [
 BUCKET_OWNER_ENFORCED = "BucketOwnerEnforced"
 OWNERSHIP_SETTINGS = frozenset({BUCKET_OWNER_ENFORCED, "BucketOwnerPreferred", "ObjectWriter"})
 
-_GRANT_HEADERS = (
+# The request headers that grant an ACL permission.
+GRANT_HEADERS = (
     "x-amz-grant-read",
     "x-amz-grant-write",
     "x-amz-grant-read-acp",
@@ -65,7 +67,7 @@ def acl_refusal(
         return None
     lowered = {name.lower(): value for name, value in headers.items()}
     canned = lowered.get("x-amz-acl", "").strip().lower()
-    grants = any(lowered.get(name) for name in _GRANT_HEADERS)
+    grants = any(lowered.get(name) for name in GRANT_HEADERS)
     if operation == "CreateBucket":
         if grants or (canned and canned not in _BUCKET_ACL_OK):
             return _BUCKET_CONFLICT

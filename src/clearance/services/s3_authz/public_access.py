@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from clearance.engine import NamedPolicy, Principal, PrincipalKind
 from clearance.policy import Effect, Policy
+from clearance.services.s3_authz.ownership import GRANT_HEADERS
 from clearance.services.s3_authz.public_policy import is_public_policy
 
 __all__ = [
@@ -47,13 +48,6 @@ _PUBLIC_CANNED = frozenset({"public-read", "public-read-write", "authenticated-r
 _PUBLIC_GROUPS = (
     "http://acs.amazonaws.com/groups/global/allusers",
     "http://acs.amazonaws.com/groups/global/authenticatedusers",
-)
-_GRANT_HEADERS = (
-    "x-amz-grant-read",
-    "x-amz-grant-write",
-    "x-amz-grant-read-acp",
-    "x-amz-grant-write-acp",
-    "x-amz-grant-full-control",
 )
 
 
@@ -137,5 +131,5 @@ def public_acl_refusal(headers: Mapping[str, str], settings: PublicAccessBlock) 
     lowered = {name.lower(): value for name, value in headers.items()}
     if lowered.get("x-amz-acl", "").strip().lower() in _PUBLIC_CANNED:
         return True
-    grants = " ".join(lowered.get(name, "") for name in _GRANT_HEADERS).lower()
+    grants = " ".join(lowered.get(name, "") for name in GRANT_HEADERS).lower()
     return any(group in grants for group in _PUBLIC_GROUPS)
