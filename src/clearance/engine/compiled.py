@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import IntEnum
+from functools import lru_cache
+from typing import Any
 
 from clearance.engine.decision import ConditionTrace, Decision, Outcome, PolicyType, StatementRef
 from clearance.engine.request import Principal, PrincipalKind, Request
@@ -108,6 +110,8 @@ class CompiledCondition:
 
 
 ResourceTest = Callable[[Request], bool]
+# A compiled Resource pattern: its verdict on a resource ARN.
+ResourcePattern = Callable[[str], ResourceMatch]
 
 
 def _true(_request: Request) -> bool:
@@ -115,25 +119,67 @@ def _true(_request: Request) -> bool:
 
 
 def _statement_test(
-    any_resource: bool, resource: ResourceTest, checks: tuple[Callable[[Context], bool], ...]
+    any_resource: bool,
+    resource: ResourceTest,
+    single_resource: ResourcePattern | None,
+    conditions: tuple[CompiledCondition, ...],
 ) -> Callable[[Request], bool]:
-    """Resource and conditions as one callable, with as few frames as the shape allows."""
-    if not checks:
-        return _true if any_resource else resource
-    if len(checks) == 1 and any_resource:
-        only = checks[0]
-        return lambda request: only(request.context)
+    """Resource and conditions as one generated function: one call per statement.
 
-    def resource_and_checks(request: Request) -> bool:
-        if not any_resource and not resource(request):
-            return False
-        context = request.context
-        for check in checks:  # noqa: SIM110  (a plain loop is faster than all())
-            if not check(context):
-                return False
-        return True
+    Each condition is written inline (see :meth:`Operator.inline`) where the
+    operator allows, so a statement costs one frame, not one per condition.
+    """
+    lines: list[str] = []
+    names: dict[str, object] = {}
+    if not any_resource:
+        if single_resource is not None:
+            names["resource_match"] = single_resource
+            names["MATCH"] = ResourceMatch.MATCH
+            lines += [
+                "    if resource_match(request.resource) is not MATCH:",
+                "        return False",
+            ]
+        else:
+            names["resource_test"] = resource
+            lines += ["    if not resource_test(request):", "        return False"]
+    if conditions:
+        lines.append("    context = request.context")
+    for i, condition in enumerate(conditions):
+        slot = f"c{i}"
+        operator = condition.operator
+        inline = (
+            operator.inline(condition.prepared, condition.key, slot)
+            if operator is not None and condition.templates is None
+            else None
+        )
+        if inline is None:
+            names[f"{slot}_check"] = condition.check
+            lines += [f"    if not {slot}_check(context):", "        return False"]
+        else:
+            lines += inline[0]
+            names.update(inline[1])
+    if not lines:
+        return _true
+    lines.append("    return True")
+    factory = _test_factory(tuple(names), "\n".join(lines))
+    return factory(*names.values())
 
-    return resource_and_checks
+
+@lru_cache(maxsize=4096)
+def _test_factory(params: tuple[str, ...], body: str) -> Callable[..., Callable[[Request], bool]]:
+    """Compile a statement test's source once per shape; statements with the
+    same shape and keys share the code and differ in the objects bound to it.
+    The source holds only names, fixed snippets and ``repr``'d condition keys."""
+    indented = "\n".join("    " + line for line in body.split("\n"))
+    source = (
+        f"def factory({', '.join(params)}):\n"
+        f"    def statement_test(request):\n{indented}\n"
+        "    return statement_test\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<clearance statement test>", "exec"), namespace)
+    factory: Callable[..., Callable[[Request], bool]] = namespace["factory"]
+    return factory
 
 
 class CompiledStatement:
@@ -148,6 +194,7 @@ class CompiledStatement:
         "matches_resource",
         "not_principal",
         "ref",
+        "single_resource",
         "statement",
         "test",
     )
@@ -163,13 +210,24 @@ class CompiledStatement:
             else Decision(Outcome.ALLOWED, None, (ref,))
         )
         self.matches_action = _action_test(statement)
-        self.matches_resource: ResourceTest = _resource_test(statement, variables, ref.policy_type)
+        self.matches_resource, single_resource = _resource_test(
+            statement, variables, ref.policy_type
+        )
         self.matches_principal = _principal_test(statement, ref.policy_type)
         self.not_principal = statement.not_principal is not None
         self.conditions = tuple(CompiledCondition(c, variables) for c in statement.conditions)
         self.checks = tuple(c.check for c in self.conditions)
         self.any_resource = statement.resource == ("*",)
-        self.test = _statement_test(self.any_resource, self.matches_resource, self.checks)
+        self.single_resource = single_resource
+        # Generated on first use: most statements of a policy set compiled for
+        # one request (the simulator's) are never tested.
+        self.test: Callable[[Request], bool] = self._generate_test
+
+    def _generate_test(self, request: Request) -> bool:
+        self.test = _statement_test(
+            self.any_resource, self.matches_resource, self.single_resource, self.conditions
+        )
+        return self.test(request)
 
     def applies(self, request: Request) -> bool:
         """Resource and conditions hold (the action was matched by the index)."""
@@ -242,19 +300,24 @@ _SHORT_ARN_RULES = {
 }
 
 
-def _resource_test(statement: Statement, variables: bool, policy_type: PolicyType) -> ResourceTest:
+def _resource_test(
+    statement: Statement, variables: bool, policy_type: PolicyType
+) -> tuple[ResourceTest, ResourcePattern | None]:
     """Resource entries match case-sensitively; NotResource inverts the match.
 
     A statement with neither element (a trust policy) covers every resource.
     An entry whose variable cannot be resolved matches nothing in Resource and
     voids a NotResource statement, as does an entry that is invalid for the
     request (see :class:`ShortArnRule`).
+
+    The second item is the one pattern of a plain single-entry Resource
+    element, which the statement test calls directly; None for other shapes.
     """
     rule = _SHORT_ARN_RULES.get(policy_type, ShortArnRule.EXPAND)
     negate = statement.resource is None and statement.not_resource is not None
     patterns = statement.resource if statement.resource is not None else statement.not_resource
     if patterns is None:
-        return lambda _request: True
+        return (lambda _request: True), None
     templated = tuple(parse_template(p) for p in patterns if variables and has_variables(p))
     plain = tuple(
         compile_resource(p, rule) for p in patterns if not (variables and has_variables(p))
@@ -262,8 +325,10 @@ def _resource_test(statement: Statement, variables: bool, policy_type: PolicyTyp
     if not templated and not negate:
         if len(plain) == 1:
             only = plain[0]
-            return lambda request: only(request.resource) is ResourceMatch.MATCH
-        return lambda request: any(m(request.resource) is ResourceMatch.MATCH for m in plain)
+            return (lambda request: only(request.resource) is ResourceMatch.MATCH), only
+        return (
+            lambda request: any(m(request.resource) is ResourceMatch.MATCH for m in plain)
+        ), None
 
     def matches(request: Request) -> bool:
         verdicts = [m(request.resource) for m in plain]
@@ -277,7 +342,7 @@ def _resource_test(statement: Statement, variables: bool, policy_type: PolicyTyp
             return not any(v is not ResourceMatch.MISS for v in verdicts)
         return ResourceMatch.MATCH in verdicts
 
-    return matches
+    return matches, None
 
 
 def _principal_test(

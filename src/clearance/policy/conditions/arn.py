@@ -27,8 +27,8 @@ def _match(policy: object, value: object) -> bool:
 
 
 OPERATORS = (
-    BaseOperator("ArnEquals", _prepare, _coerce, _match),
-    BaseOperator("ArnNotEquals", _prepare, _coerce, _match, negated=True),
-    BaseOperator("ArnLike", _prepare, _coerce, _match),
-    BaseOperator("ArnNotLike", _prepare, _coerce, _match, negated=True),
+    BaseOperator("ArnEquals", _prepare, _coerce, _match, prepared_is_matcher=True),
+    BaseOperator("ArnNotEquals", _prepare, _coerce, _match, negated=True, prepared_is_matcher=True),
+    BaseOperator("ArnLike", _prepare, _coerce, _match, prepared_is_matcher=True),
+    BaseOperator("ArnNotLike", _prepare, _coerce, _match, negated=True, prepared_is_matcher=True),
 )

@@ -61,6 +61,10 @@ class BaseOperator:
     is_null_check: bool = False
     # ``compare`` is plain equality of hashable values: matching can be a set lookup.
     by_equality: bool = False
+    # ``coerce`` returns the request value unchanged (and never None).
+    coerce_is_identity: bool = False
+    # A prepared value is itself the predicate: ``compare(p, v)`` is ``p(v)``.
+    prepared_is_matcher: bool = False
 
 
 class SetQualifier(Enum):
@@ -148,6 +152,65 @@ class Operator:
             return negated
 
         return compares
+
+    def inline(
+        self, prepared: Sequence[object], key: str, slot: str
+    ) -> tuple[list[str], dict[str, object]] | None:
+        """Python source equivalent to :meth:`bind`, for a statement's generated test.
+
+        The lines (indented by four spaces) read ``context`` and ``return False``
+        when the condition does not hold, else fall through. The dict holds the
+        objects they name, each prefixed by ``slot``. None when the operator has
+        no inline form (``Null`` and set qualifiers): call :meth:`bind`'s predicate.
+        """
+        if self.base.is_null_check or self.qualifier is not None:
+            return None
+        base = self.base
+        absent = self.if_exists or base.negated
+        negated = base.negated
+        get = f"context.get({key!r})"
+        if not prepared:
+            return (
+                [f"    if {get} is not None:", "        return False"]
+                if absent
+                else ["    return False"]
+            ), {}
+        names: dict[str, object] = {}
+        if absent:
+            lines, indent = [f"    value = {get}", "    if value is not None:"], "        "
+        else:
+            lines = [f"    value = {get}", "    if value is None:", "        return False"]
+            indent = "    "
+        body = ["if value.__class__ is tuple:", "    return False"]
+        if base.coerce_is_identity:
+            body.append("coerced = value")
+        else:
+            names[f"{slot}_coerce"] = base.coerce
+            body += [f"coerced = {slot}_coerce(value)", "if coerced is None:", "    return False"]
+        if base.by_equality:
+            names[f"{slot}_members"] = frozenset(prepared)
+            test = "in" if negated else "not in"
+            body += [f"if coerced {test} {slot}_members:", "    return False"]
+        else:
+            if base.prepared_is_matcher:
+                call = "{}(coerced)"
+            else:
+                names[f"{slot}_compare"] = base.compare
+                call = f"{slot}_compare({{}}, coerced)"
+            if len(prepared) == 1:
+                names[f"{slot}_value"] = prepared[0]
+                hit = call.format(f"{slot}_value")
+                body += [f"if {hit}:" if negated else f"if not {hit}:", "    return False"]
+            else:
+                names[f"{slot}_values"] = tuple(prepared)
+                hit = call.format("policy_value")
+                body += [f"for policy_value in {slot}_values:", f"    if {hit}:"]
+                if negated:
+                    body.append("        return False")
+                else:
+                    body += ["        break", "else:", "    return False"]
+        lines += [indent + line for line in body]
+        return lines, names
 
     def _single(self, prepared: Sequence[object], value: str) -> bool:
         """One request value against the policy's values (any of them, OR).

@@ -7,8 +7,10 @@ matches.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from clearance.policy.conditions.base import BaseOperator, join_pieces
 from clearance.wildcard import Pieces
@@ -44,22 +46,19 @@ def _prepare(pieces: Pieces) -> object | None:
     return parse_date(join_pieces(pieces))
 
 
-def _coerce(value: str) -> object | None:
-    return parse_date(value)
+def _ordered(compare: Callable[[Any, Any], Any]) -> Callable[[object, object], bool]:
+    """``compare(policy, request)``: a C function, so no Python frame per comparison.
 
-
-def _comparing(compare: Callable[[float, float], bool]) -> Callable[[object, object], bool]:
-    def match(policy: object, value: object) -> bool:
-        return compare(value, policy)  # type: ignore[arg-type]
-
-    return match
+    Operators read "request OP policy", so GreaterThan is ``lt(policy, request)``.
+    """
+    return cast(Callable[[object, object], bool], compare)
 
 
 OPERATORS = (
-    BaseOperator("DateEquals", _prepare, _coerce, _comparing(lambda r, p: r == p)),
-    BaseOperator("DateNotEquals", _prepare, _coerce, _comparing(lambda r, p: r == p), negated=True),
-    BaseOperator("DateLessThan", _prepare, _coerce, _comparing(lambda r, p: r < p)),
-    BaseOperator("DateLessThanEquals", _prepare, _coerce, _comparing(lambda r, p: r <= p)),
-    BaseOperator("DateGreaterThan", _prepare, _coerce, _comparing(lambda r, p: r > p)),
-    BaseOperator("DateGreaterThanEquals", _prepare, _coerce, _comparing(lambda r, p: r >= p)),
+    BaseOperator("DateEquals", _prepare, parse_date, _ordered(operator.eq)),
+    BaseOperator("DateNotEquals", _prepare, parse_date, _ordered(operator.eq), negated=True),
+    BaseOperator("DateLessThan", _prepare, parse_date, _ordered(operator.gt)),
+    BaseOperator("DateLessThanEquals", _prepare, parse_date, _ordered(operator.ge)),
+    BaseOperator("DateGreaterThan", _prepare, parse_date, _ordered(operator.lt)),
+    BaseOperator("DateGreaterThanEquals", _prepare, parse_date, _ordered(operator.le)),
 )

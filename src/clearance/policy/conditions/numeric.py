@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from typing import Any, cast
 
 from clearance.policy.conditions.base import BaseOperator, join_pieces
 from clearance.wildcard import Pieces
@@ -23,24 +25,19 @@ def _prepare(pieces: Pieces) -> object | None:
     return parse_number(join_pieces(pieces))
 
 
-def _coerce(value: str) -> object | None:
-    return parse_number(value)
+def _ordered(compare: Callable[[Any, Any], Any]) -> Callable[[object, object], bool]:
+    """``compare(policy, request)``: a C function, so no Python frame per comparison.
 
-
-def _comparing(compare: Callable[[Decimal, Decimal], bool]) -> Callable[[object, object], bool]:
-    def match(policy: object, value: object) -> bool:
-        return compare(value, policy)  # type: ignore[arg-type]
-
-    return match
+    Operators read "request OP policy", so GreaterThan is ``lt(policy, request)``.
+    """
+    return cast(Callable[[object, object], bool], compare)
 
 
 OPERATORS = (
-    BaseOperator("NumericEquals", _prepare, _coerce, _comparing(lambda r, p: r == p)),
-    BaseOperator(
-        "NumericNotEquals", _prepare, _coerce, _comparing(lambda r, p: r == p), negated=True
-    ),
-    BaseOperator("NumericLessThan", _prepare, _coerce, _comparing(lambda r, p: r < p)),
-    BaseOperator("NumericLessThanEquals", _prepare, _coerce, _comparing(lambda r, p: r <= p)),
-    BaseOperator("NumericGreaterThan", _prepare, _coerce, _comparing(lambda r, p: r > p)),
-    BaseOperator("NumericGreaterThanEquals", _prepare, _coerce, _comparing(lambda r, p: r >= p)),
+    BaseOperator("NumericEquals", _prepare, parse_number, _ordered(operator.eq)),
+    BaseOperator("NumericNotEquals", _prepare, parse_number, _ordered(operator.eq), negated=True),
+    BaseOperator("NumericLessThan", _prepare, parse_number, _ordered(operator.gt)),
+    BaseOperator("NumericLessThanEquals", _prepare, parse_number, _ordered(operator.ge)),
+    BaseOperator("NumericGreaterThan", _prepare, parse_number, _ordered(operator.lt)),
+    BaseOperator("NumericGreaterThanEquals", _prepare, parse_number, _ordered(operator.le)),
 )

@@ -42,9 +42,17 @@ def _like(policy: object, value: object) -> bool:
 
 
 OPERATORS = (
-    BaseOperator("StringEquals", _prepare_exact, _as_is, _equals, by_equality=True),
     BaseOperator(
-        "StringNotEquals", _prepare_exact, _as_is, _equals, negated=True, by_equality=True
+        "StringEquals", _prepare_exact, _as_is, _equals, by_equality=True, coerce_is_identity=True
+    ),
+    BaseOperator(
+        "StringNotEquals",
+        _prepare_exact,
+        _as_is,
+        _equals,
+        negated=True,
+        by_equality=True,
+        coerce_is_identity=True,
     ),
     BaseOperator("StringEqualsIgnoreCase", _prepare_folded, _folded, _equals, by_equality=True),
     BaseOperator(
@@ -55,6 +63,21 @@ OPERATORS = (
         negated=True,
         by_equality=True,
     ),
-    BaseOperator("StringLike", _prepare_like, _as_is, _like),
-    BaseOperator("StringNotLike", _prepare_like, _as_is, _like, negated=True),
+    BaseOperator(
+        "StringLike",
+        _prepare_like,
+        _as_is,
+        _like,
+        coerce_is_identity=True,
+        prepared_is_matcher=True,
+    ),
+    BaseOperator(
+        "StringNotLike",
+        _prepare_like,
+        _as_is,
+        _like,
+        negated=True,
+        coerce_is_identity=True,
+        prepared_is_matcher=True,
+    ),
 )
