@@ -117,14 +117,12 @@ class Authorizer:
         *,
         resource_account: str | None = None,
         resource_policy: Callable[[PolicySet, Principal], PolicySet] | None = None,
-        decide: Callable[[Request, PolicySet], Decision] = evaluate,
     ) -> Decision:
         """Decide ``action`` on ``resource`` for the caller; raise AccessDenied.
 
         For resources whose ARN names no account (S3), ``resource_account`` is
         the owner's; ``resource_policy`` adds the resource's policy to the
-        caller's set, and ``decide`` replaces the engine's plain evaluation
-        (S3's root-user exception)."""
+        caller's set."""
         caller = ctx.caller
         policies, tags = self.policies_of(caller)
         resource_account = resource_account or _resource_account(resource, ctx.account_id)
@@ -140,7 +138,7 @@ class Authorizer:
             context=self.request_context(ctx, tags, extra, resource_account),
             resource_account=resource_account,
         )
-        decision = decide(request, policies)
+        decision = evaluate(request, policies)
         ctx.record(request, policies, decision)
         if not decision.allowed:
             raise AccessDenied(self.denial_text(caller, request, decision))

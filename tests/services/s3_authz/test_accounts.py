@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from clearance.engine import NamedPolicy, Outcome, PolicySet, PolicyType
-from clearance.services.s3_authz import decide, required_permissions, with_bucket_policy
+from clearance.engine import NamedPolicy, Outcome, PolicySet, PolicyType, evaluate
+from clearance.services.s3_authz import required_permissions, with_bucket_policy
 from tests.services.s3_authz.helpers import (
     ALICE,
     BOB,
@@ -187,7 +187,7 @@ def test_account_rules(
     denied_by: PolicyType | None,
 ) -> None:
     policies = with_bucket_policy(PolicySet(identity=identity, **groups), bucket_policy)
-    decision = decide(request(caller, "s3:GetObject", OBJECT), policies)
+    decision = evaluate(request(caller, "s3:GetObject", OBJECT), policies)
     assert decision.outcome is outcome
     if outcome is not Outcome.ALLOWED:
         assert decision.denied_by is denied_by
@@ -202,12 +202,12 @@ def test_objects_uploaded_by_another_account_follow_the_owners_policies() -> Non
     bob_writes = with_bucket_policy(
         PolicySet(identity=[named("w", allow("s3:PutObject", "*"))]), write
     )
-    assert decide(request(BOB, put.action, put.resource), bob_writes).allowed
+    assert evaluate(request(BOB, put.action, put.resource), bob_writes).allowed
     (get,) = required_permissions("GetObject", BUCKET, "uploads/report.csv")
     alice_reads = with_bucket_policy(PolicySet(identity=[READ]), write)
-    assert decide(request(ALICE, get.action, get.resource, owner=OWNER), alice_reads).allowed
+    assert evaluate(request(ALICE, get.action, get.resource, owner=OWNER), alice_reads).allowed
     # Bob, who uploaded it, has no read access unless the owner grants it.
-    assert not decide(request(BOB, get.action, get.resource), bob_writes).allowed
+    assert not evaluate(request(BOB, get.action, get.resource), bob_writes).allowed
 
 
 def test_copy_across_buckets_needs_each_owner() -> None:
@@ -219,6 +219,6 @@ def test_copy_across_buckets_needs_each_owner() -> None:
     bob = PolicySet(identity=[named("rw", allow(["s3:GetObject", "s3:PutObject"], "*"))])
     source = with_bucket_policy(bob, BP_BOB)
     destination = with_bucket_policy(bob, None)
-    assert decide(request(BOB, read.action, read.resource, owner=OWNER), source).allowed
-    assert decide(request(BOB, write.action, write.resource, owner=OTHER), destination).allowed
-    assert not decide(request(BOB, read.action, read.resource, owner=OWNER), destination).allowed
+    assert evaluate(request(BOB, read.action, read.resource, owner=OWNER), source).allowed
+    assert evaluate(request(BOB, write.action, write.resource, owner=OTHER), destination).allowed
+    assert not evaluate(request(BOB, read.action, read.resource, owner=OWNER), destination).allowed

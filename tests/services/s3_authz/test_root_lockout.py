@@ -13,7 +13,6 @@ from clearance.engine.diagnose import diagnose
 from clearance.services.s3_authz import (
     METHOD_NOT_ALLOWED,
     ROOT_OVERRIDE_NOTE,
-    decide,
     lockout_advice,
     outside_owner_account,
     root_override_applies,
@@ -73,7 +72,7 @@ def _set(bucket_policy: NamedPolicy | None = DENY_ALL, **groups: Any) -> PolicyS
 def test_owner_root_keeps_only_the_bucket_policy(
     action: str, resource: str, allowed: bool, bucket_policy: NamedPolicy
 ) -> None:
-    decision = decide(request(OWNER_ROOT, action, resource), _set(bucket_policy))
+    decision = evaluate(request(OWNER_ROOT, action, resource), _set(bucket_policy))
     assert decision.allowed is allowed
     if allowed:
         assert decision.note == ROOT_OVERRIDE_NOTE
@@ -83,7 +82,7 @@ def test_owner_root_keeps_only_the_bucket_policy(
 
 
 def test_without_a_deny_the_root_user_is_allowed_as_usual() -> None:
-    decision = decide(request(OWNER_ROOT, "s3:GetBucketPolicy"), _set(None))
+    decision = evaluate(request(OWNER_ROOT, "s3:GetBucketPolicy"), _set(None))
     assert decision.allowed
     assert decision.note != ROOT_OVERRIDE_NOTE
 
@@ -100,7 +99,7 @@ def test_only_the_owners_root_user_gets_the_exception(
     principal: str, identity: tuple[NamedPolicy, ...]
 ) -> None:
     for action in ("s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"):
-        decision = decide(request(principal, action), _set(DENY_EVERYONE, identity=identity))
+        decision = evaluate(request(principal, action), _set(DENY_EVERYONE, identity=identity))
         assert not decision.allowed
         assert decision.outcome is Outcome.EXPLICIT_DENY
 
@@ -111,16 +110,16 @@ RCP_DENY = [[named("rcp", allow("*"), deny("s3:PutBucketPolicy", "*", Principal=
 
 def test_organizations_policies_still_bind_the_root_user() -> None:
     policies = _set(DENY_EVERYONE, scp=SCP_DENY, rcp=RCP_DENY)
-    deleted = decide(request(OWNER_ROOT, "s3:DeleteBucketPolicy"), policies)
+    deleted = evaluate(request(OWNER_ROOT, "s3:DeleteBucketPolicy"), policies)
     assert deleted.outcome is Outcome.EXPLICIT_DENY
     assert deleted.denied_by is PolicyType.SCP
-    put = decide(request(OWNER_ROOT, "s3:PutBucketPolicy"), policies)
+    put = evaluate(request(OWNER_ROOT, "s3:PutBucketPolicy"), policies)
     assert put.denied_by is PolicyType.RCP
-    assert decide(request(OWNER_ROOT, "s3:GetBucketPolicy"), policies).allowed
+    assert evaluate(request(OWNER_ROOT, "s3:GetBucketPolicy"), policies).allowed
 
 
 def test_explained_decision_carries_the_note_and_a_trace() -> None:
-    decision = decide(request(OWNER_ROOT, "s3:DeleteBucketPolicy"), _set(), explain=True)
+    decision = evaluate(request(OWNER_ROOT, "s3:DeleteBucketPolicy"), _set(), explain=True)
     assert decision.allowed
     assert decision.note == ROOT_OVERRIDE_NOTE
 
@@ -134,7 +133,7 @@ def test_the_override_needs_the_bucket_owner() -> None:
 
 def test_diagnosis_names_the_case_and_the_way_out() -> None:
     req = request(OWNER_ROOT, "s3:GetObject", OBJECT)
-    decision = decide(req, _set(), explain=True)
+    decision = evaluate(req, _set(), explain=True)
     found = diagnose(req, decision, explain(req, decision))
     assert found is not None
     assert found.case == "root-locked-out-by-resource-policy"
@@ -199,8 +198,7 @@ def test_no_bucket_policy_locks_the_owner_out_of_its_policy(
     action, resource = call
     policies = _set(named("bucket-policy", *statements))
     req = request(caller, action, resource)
-    decision = decide(req, policies)
-    assert decision == evaluate(req, policies)  # the rule is the engine's own
+    decision = evaluate(req, policies)
     if caller == OWNER_ROOT and action.endswith("BucketPolicy"):
         assert decision.allowed
     # The reference evaluator, written from AWS's documentation, agrees.

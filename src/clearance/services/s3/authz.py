@@ -2,7 +2,7 @@
 actions and resources (:mod:`clearance.services.s3_authz`), its condition keys,
 the bucket policy as the resource policy (as Block Public Access lets it bind),
 the bucket owner as the resource account, and the root user's bucket-policy
-exception (``root_lockout.decide``).
+exception (decided by the engine itself).
 
 https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
 """
@@ -178,7 +178,6 @@ def require(
             context,
             resource_account=owner,
             resource_policy=with_policy,
-            decide=s3_authz.decide,
         )
     except AccessDenied as error:
         if _locked_out(ctx, bucket):

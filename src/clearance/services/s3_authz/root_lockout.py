@@ -21,7 +21,7 @@ https://repost.aws/knowledge-center/s3-accidentally-denied-access
 
 from __future__ import annotations
 
-from clearance.engine import Decision, PolicySet, Request, evaluate
+from clearance.engine import Request
 from clearance.engine.builtin import (
     BUCKET_POLICY_ACTIONS,
     ROOT_OVERRIDE_NOTE,
@@ -32,7 +32,6 @@ __all__ = [
     "BUCKET_POLICY_ACTIONS",
     "METHOD_NOT_ALLOWED",
     "ROOT_OVERRIDE_NOTE",
-    "decide",
     "lockout_advice",
     "outside_owner_account",
     "root_override_applies",
@@ -45,12 +44,6 @@ def root_override_applies(request: Request) -> bool:
     """Whether the request is the bucket owner's root user managing the bucket
     policy. ``request.resource_account`` must be the bucket owner's account."""
     return root_manages_own_bucket_policy(request)
-
-
-def decide(request: Request, policies: PolicySet, *, explain: bool = False) -> Decision:
-    """The decision for an S3 request: the engine's, which applies the root
-    user's bucket policy exception itself."""
-    return evaluate(request, policies, explain=explain)
 
 
 def outside_owner_account(request: Request) -> bool:
